@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Authentication and connection options shared by every module.
+    DOCUMENTATION = r'''
+options:
+  access_key:
+    description:
+      - Bird access key, sent as C(Authorization: AccessKey <key>).
+      - If not set, the value of the E(BIRD_ACCESS_KEY) environment variable is used; this is what the
+        Bird credential type of AWX and Ansible Automation Platform injects.
+      - The key is never shown in output, errors or diffs.
+    type: str
+    required: true
+  api_url:
+    description:
+      - Base URL of the Bird API.
+      - If not set, the value of the E(BIRD_API_URL) environment variable is used, else V(https://api.bird.com).
+      - Only C(https://) and C(http://) URLs are accepted; plain C(http://) gives a warning because the key
+        travels unencrypted.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of O(api_url).
+      - Set to V(false) only for a test endpoint you trust; a warning is given.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM CA bundle used to verify the TLS certificate of O(api_url), for example a
+        corporate proxy's or a test endpoint's CA.
+      - If not set, the CA bundle of C(requests) (or E(REQUESTS_CA_BUNDLE)) is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each response.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a failed request is retried, with capped and jittered exponential backoff that honours
+        C(Retry-After) when Bird sends it.
+      - Reads are retried after HTTP 429, 5xx, timeouts and connection errors. A create is re-sent only after
+        HTTP 429, which Bird documents as not processed; after any other failure that may have applied it, the
+        module looks the connector up before it tries again.
+    type: int
+    default: 5
+notes:
+  - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables, as
+    C(requests) does.
+  - Every request carries a User-Agent naming this collection and its version.
+requirements:
+  - requests
+'''

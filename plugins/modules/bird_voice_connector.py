@@ -1,0 +1,282 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: bird_voice_connector
+short_description: Ensure a phone number has a Bird Voice connector (and so a Voice channel)
+version_added: 0.1.0
+description:
+  - Installs the Bird Voice connector (template V(voice-messagebird:1)) for one phone number of a workspace, which
+    creates the Voice channel whose id the Voice Calls API needs; or uninstalls it.
+  - A connector is identified by its workspace, its template and its phone number id. Names are not unique and
+    are not an identity.
+  - Bird has no update call for connectors; the module never changes an existing connector.
+  - Installation is asynchronous. With O(wait=true) the module waits until Bird has assigned the channel id.
+  - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked
+    up and returned unchanged. A create whose outcome is unknown (server error, lost connection, timeout) is
+    looked up before it is ever sent again, so retries never make duplicates.
+  - To provision many numbers, use the P(bird.engagements.voice_channels#role) role or
+    M(bird.engagements.bird_voice_connectors), which read each workspace once instead of once per number.
+author:
+  - Bird engagements collection maintainers
+extends_documentation_fragment:
+  - bird.engagements.connection
+  - bird.engagements.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads what it needs, sends no write request, and predicts RV(ignore:changed) exactly as a real run would.
+      - A channel id that a real run would create is not known yet; RV(channel_id) is then V(null).
+  diff_mode:
+    support: full
+    details:
+      - Shows the state, workspace, number, name and template of the connector; never the access key.
+  idempotent:
+    support: full
+    description: When run twice in a row with the same arguments, the second run reports no change.
+options:
+  workspace_id:
+    description:
+      - UUID of the Bird workspace.
+      - If not set, the value of the E(BIRD_WORKSPACE_ID) environment variable is used.
+    type: str
+    required: true
+  phone_number_id:
+    description:
+      - UUID of the workspace's phone number (the C(id) of an item of C(GET /workspaces/{id}/numbers)).
+      - Exactly one of O(phone_number_id) and O(phone_number) is required.
+    type: str
+  phone_number:
+    description:
+      - The phone number in E.164 form (V(+) and 8 to 15 digits, for example V(+31201234567)).
+      - It is looked up among the workspace's numbers; the module fails if the workspace has no such number
+        or several.
+      - Exactly one of O(phone_number_id) and O(phone_number) is required.
+    type: str
+  name:
+    description:
+      - Name of the connector and its channel, used only when the connector is created.
+      - Defaults to C(Voice <E.164 number>).
+      - If an existing connector has another name, nothing changes and a warning says so.
+    type: str
+  conversational:
+    description:
+      - Sent as C(channelConversationalStatusEnabled) when the connector is created. Not sent when unset.
+    type: bool
+  connector_template_ref:
+    description:
+      - Connector template to install.
+    type: str
+    default: voice-messagebird:1
+  state:
+    description:
+      - V(present) ensures the number has a connector of this template; V(absent) uninstalls it, which also
+        deletes its channel.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - Wait until Bird has assigned the connector's channel id (for a new connector, or an existing one that
+        has none yet).
+      - With V(false), RV(channel_id) may be V(null) right after a create.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the channel id. On timeout the module fails and names the connector id.
+    type: int
+    default: 120
+seealso:
+  - module: bird.engagements.bird_voice_connector_info
+  - module: bird.engagements.bird_voice_connectors
+  - name: Installing a Voice channel
+    description: Bird's guide to Voice connectors.
+    link: https://docs.bird.com/api/channels-api/supported-channels/programmable-voice/installing-a-voice-channel
+'''
+
+EXAMPLES = r'''
+- name: Ensure +31 20 123 4567 has a Voice channel
+  bird.engagements.bird_voice_connector:
+    workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+    phone_number: "+31201234567"
+  register: voice
+
+- name: Use the channel id with the Voice Calls API
+  ansible.builtin.debug:
+    msg: "POST /workspaces/2cffb55c-120e-41a8-8f10-ed9d1b412d29/channels/{{ voice.channel_id }}/calls"
+
+- name: Same by number id, with a name, credentials from module_defaults
+  module_defaults:
+    group/bird.engagements.bird:
+      access_key: "{{ vault_bird_access_key }}"
+  bird.engagements.bird_voice_connector:
+    workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+    phone_number_id: 7d4e1c1a-0b5e-4a8e-9d57-6f0e0a1b2c3d
+    name: Support line NL
+    conversational: true
+
+- name: Remove the Voice connector (and its channel)
+  bird.engagements.bird_voice_connector:
+    workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+    phone_number: "+31201234567"
+    state: absent
+
+# Ad hoc, with BIRD_ACCESS_KEY and BIRD_WORKSPACE_ID in the environment:
+# ansible localhost -m bird.engagements.bird_voice_connector -a 'phone_number=+31201234567'
+'''
+
+RETURN = r'''
+channel_id:
+  description:
+    - Id of the Voice channel, for C(POST /workspaces/{workspace_id}/channels/{channel_id}/calls).
+    - V(null) in check mode when a run would create the connector, with O(wait=false) when Bird has not
+      assigned it yet, and with O(state=absent).
+  returned: always
+  type: str
+  sample: 8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d
+connector_id:
+  description:
+    - Id of the connector. V(null) in check mode when a run would create it, or when there is none.
+    - With O(state=absent), the id of the connector that was (or in check mode would be) removed.
+  returned: always
+  type: str
+  sample: 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9
+phone_number_id:
+  description: Id of the phone number (resolved from O(phone_number) when that was given).
+  returned: always
+  type: str
+  sample: 7d4e1c1a-0b5e-4a8e-9d57-6f0e0a1b2c3d
+phone_number:
+  description: The number in E.164 form, when known.
+  returned: always
+  type: str
+  sample: "+31201234567"
+connector:
+  description:
+    - The connector as the API returned it. Empty in check mode when a run would create it, or when there is
+      none. With O(state=absent), the connector that was removed.
+  returned: always
+  type: dict
+  sample:
+    id: 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9
+    name: Voice +31201234567
+    connectorTemplateRef: voice-messagebird:1
+    arguments:
+      phoneNumberId: 7d4e1c1a-0b5e-4a8e-9d57-6f0e0a1b2c3d
+    channel:
+      channelId: 8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d
+      platform: voice-messagebird
+diff:
+  description: With C(--diff), the managed fields before and after.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: The connector's managed fields before the run.
+      type: dict
+      returned: success
+    after:
+      description: The connector's managed fields after the run (predicted in check mode).
+      type: dict
+      returned: success
+'''
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.bird.engagements.plugins.module_utils._client import BirdAPIError
+from ansible_collections.bird.engagements.plugins.module_utils._module import ENV_WORKSPACE_ID, BirdModule
+from ansible_collections.bird.engagements.plugins.module_utils._voice import (
+    DEFAULT_TEMPLATE,
+    Entry,
+    PlanError,
+    VoiceConnectorManager,
+    validate_entries,
+)
+
+
+def managed(entry, template_ref, present, name):
+    view = dict(state='present' if present else 'absent', workspace_id=entry.workspace_id,
+                phone_number_id=entry.phone_number_id, phone_number=entry.phone_number)
+    if present:
+        view.update(name=name, connector_template_ref=template_ref)
+    return view
+
+
+def main():
+    module = BirdModule(
+        argument_spec=dict(
+            workspace_id=dict(type='str', required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])),
+            phone_number_id=dict(type='str'),
+            phone_number=dict(type='str'),
+            name=dict(type='str'),
+            conversational=dict(type='bool'),
+            connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=120),
+        ),
+        required_one_of=[('phone_number_id', 'phone_number')],
+        mutually_exclusive=[('phone_number_id', 'phone_number')],
+        supports_check_mode=True,
+    )
+    params = module.params
+    module.check_connection_options()
+    if params['wait_timeout'] < 0:
+        module.fail_json(msg='wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
+    if not (params['connector_template_ref'] or '').strip():
+        module.fail_json(msg='connector_template_ref must not be empty; leave it out for %s' % DEFAULT_TEMPLATE)
+    entry = Entry(params['workspace_id'], phone_number=params['phone_number'],
+                  phone_number_id=params['phone_number_id'], name=params['name'],
+                  conversational=params['conversational'], state=params['state'])
+    errors = validate_entries([entry])
+    if errors:
+        module.fail_json(msg='; '.join(errors))
+
+    template_ref = params['connector_template_ref']
+    manager = VoiceConnectorManager(module.client, template_ref=template_ref, check_mode=module.check_mode,
+                                    wait=params['wait'], wait_timeout=params['wait_timeout'], concurrency=1)
+    try:
+        manager.plan([entry])
+    except (PlanError, BirdAPIError) as err:
+        module.fail_api(err)
+    for warning in manager.warnings:
+        module.warn(warning)
+
+    existing = entry.connector
+    before = managed(entry, template_ref, existing is not None, (existing or {}).get('name'))
+    if existing is not None:
+        after_name = existing.get('name')
+    else:
+        after_name = manager.create_name(entry)
+    after = managed(entry, template_ref, params['state'] == 'present', after_name)
+
+    try:
+        errors = manager.apply([entry])
+    except BirdAPIError as err:
+        module.fail_api(err, changed=entry.changed)
+
+    connector = entry.connector or {}
+    result = dict(
+        changed=entry.changed,
+        channel_id=entry.channel_id if params['state'] == 'present' else None,
+        connector_id=connector.get('id'),
+        phone_number_id=entry.phone_number_id,
+        phone_number=entry.phone_number,
+        connector=connector,
+    )
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    if errors:
+        module.fail_json(msg=module.scrub('; '.join(errors)), **module.scrub(result))
+    module.exit_json(**module.scrub(result))
+
+
+if __name__ == '__main__':
+    main()
