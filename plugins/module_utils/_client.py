@@ -189,7 +189,9 @@ class BirdClient(object):
             'User-Agent': '%s/%s (Ansible collection; python-requests/%s)' % (
                 COLLECTION_NAME, COLLECTION_VERSION, requests.__version__),
         })
-        self.session.verify = ca_path if ca_path else bool(validate_certs)
+        # Passed with every request: a session-level setting would lose to REQUESTS_CA_BUNDLE.
+        self.verify = ca_path if ca_path else bool(validate_certs)
+        self.session.verify = self.verify
         if not validate_certs:
             try:
                 import urllib3
@@ -295,7 +297,8 @@ class BirdClient(object):
                 self.stats['requests'] += 1
             response = error = None
             try:
-                response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+                response = self.session.request(method, url, params=params, json=body, timeout=self.timeout,
+                                                verify=self.verify)
             except requests.exceptions.RequestException as exc:
                 error = self._error_from_exception(method, path, exc)
             if response is not None:

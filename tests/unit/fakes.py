@@ -34,9 +34,10 @@ class FakeSession(requests.Session):
         self.script = script
         self.calls = []
 
-    def request(self, method, url, params=None, json=None, timeout=None, **kwargs):  # pylint: disable=arguments-differ
+    def request(self, method, url, params=None, json=None, timeout=None, verify=None,  # pylint: disable=arguments-differ
+                **kwargs):
         self.calls.append(dict(method=method, url=url, params=dict(params or {}), json=json, timeout=timeout,
-                               headers=dict(self.headers)))
+                               verify=verify, headers=dict(self.headers)))
         if callable(self.script):
             item = self.script(method, url, params, json)
         else:

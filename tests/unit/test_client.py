@@ -41,9 +41,10 @@ def test_headers_timeout_and_tls_settings():
     assert call['headers']['Authorization'] == 'AccessKey ' + KEY
     assert call['headers']['User-Agent'].startswith('bird.engagements/%s ' % _client.COLLECTION_VERSION)
     assert call['timeout'] == 7
-    assert session.verify == '/tmp/ca.pem'
-    client2, session2, dummy = make([], validate_certs=False)
-    assert session2.verify is False
+    assert call['verify'] == '/tmp/ca.pem'
+    client2, session2, dummy = make([response(200, {})], validate_certs=False)
+    client2.get(WS)
+    assert session2.calls[0]['verify'] is False
 
 
 @pytest.mark.parametrize('failure', [
