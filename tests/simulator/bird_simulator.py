@@ -1033,10 +1033,11 @@ class BirdSimulator:
         return _Response(200, self._render_number(number))
 
     @staticmethod
-    def _parse_limit(params, default, minimum, maximum, clamp):
-        """Return (limit, error response)."""
+    def _parse_limit(params, default, minimum, maximum, clamp, cap=None):
+        """Return (limit, error response). ``cap`` (page_size_max) bounds every page, as a server may."""
+        cap = min(maximum, cap or maximum)
         if 'limit' not in params:
-            return min(default, maximum), None
+            return min(default, cap), None
         raw = params['limit']
         try:
             limit = int(raw)
@@ -1044,7 +1045,7 @@ class BirdSimulator:
             return None, _error(400, 'limit must be an integer', {'limit': [f'expected an integer between {minimum} and {maximum}']})
         if limit < minimum or (limit > maximum and not clamp):
             return None, _error(400, f'limit must be between {minimum} and {maximum}', {'limit': [f'expected an integer between {minimum} and {maximum}']})
-        return min(limit, maximum), None
+        return min(limit, cap), None
 
     def _page(self, resource, items, params, limit):
         """items: (seq, rendered-later object) sorted by seq. Returns (page items, envelope extras) or an error response."""
@@ -1186,7 +1187,8 @@ class BirdSimulator:
         return _Response(200, rendered)
 
     def _api_list_channels(self, ws, params):
-        limit, error = self._parse_limit(params, self._config['page_size'], 1, 1000, clamp=False)
+        limit, error = self._parse_limit(params, self._config['page_size'], 1, 1000, clamp=False,
+                                         cap=self._config['page_size_max'])
         if error:
             return error
         platform = params.get('platform') or None
@@ -1205,7 +1207,8 @@ class BirdSimulator:
         return _Response(200, body)
 
     def _api_list_numbers(self, ws, params):
-        limit, error = self._parse_limit(params, self._config['page_size'], 1, 99, clamp=False)
+        limit, error = self._parse_limit(params, self._config['page_size'], 1, 99, clamp=False,
+                                         cap=self._config['page_size_max'])
         if error:
             return error
         term = (params.get('searchTerm') or '').replace(' ', '').lstrip('+')
