@@ -419,6 +419,10 @@ class VoiceConnectorManager(object):
                     entry.connector = existing
                     entry.changed = False
                     return
+                if failure.status == 409:
+                    failure.hint = ('Bird says the connector exists, but no %s connector is listed for number %s: '
+                                    'look for a connector of another template on this number'
+                                    % (self.template_ref, entry.phone_number_id))
                 raise failure
             if not (failure.maybe_applied or (failure.status is None and failure.transient)):
                 raise failure
@@ -488,7 +492,13 @@ class VoiceConnectorManager(object):
         if not pending:
             return
         deadline = self.clock() + self.wait_timeout
-        self._map(lambda item: self._safe(self._await_workspace, item[0], item[1], deadline), list(pending.items()))
+        waiting = [(workspace_id, list(group)) for workspace_id, group in pending.items()]
+        errors = self._map(lambda item: self._safe(self._await_workspace, item[0], item[1], deadline), waiting)
+        for (dummy, group), error in zip(waiting, errors):
+            for entry in group:
+                if error is not None and not entry.channel_id and not entry.error:
+                    entry.error = '%swhile waiting for the channel id of connector %s: %s' % (
+                        entry.prefix, entry.connector.get('id'), error)
         for entry in entries:
             if entry in pending.get(entry.workspace_id, []) and not entry.channel_id and not entry.error:
                 entry.error = ('%sconnector %s was installed but Bird assigned no channel id within %s seconds '

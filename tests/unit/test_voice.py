@@ -292,3 +292,23 @@ def test_bird_api_error_is_raised_for_one_workspace_only(simulator):
     assert info.value.errors[0].startswith('workspace a1b2c3d4-0009-4000-8000-000000000009: ')
     assert 'HTTP 404' in info.value.errors[0]
     assert not isinstance(info.value, BirdAPIError)
+
+
+def test_a_read_failure_while_waiting_is_reported_as_such(simulator):
+    sim = simulator(channel_delay=1)
+    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 503, 'skip': 1})
+    entries = [Entry(WS1, phone_number_id=N101), Entry(WS1, phone_number_id=N102),
+               Entry(WS1, phone_number='+31201230103')]
+    errors = manager(sim, retries=1).run(entries)
+    assert len(errors) == 3
+    assert all('while waiting for the channel id of connector' in e and 'HTTP 503' in e for e in errors)
+    assert all(e.changed for e in entries)
+
+
+def test_a_409_without_a_listed_connector_explains_itself(simulator):
+    sim = simulator()
+    sim.add_faults({'method': 'POST', 'path': '/connectors$', 'kind': 'status', 'status': 409})
+    mgr = manager(sim)
+    mgr.sleep = lambda seconds: None
+    errors = mgr.run([Entry(WS1, phone_number_id=N101)])
+    assert len(errors) == 1 and 'HTTP 409' in errors[0] and 'another template' in errors[0]
