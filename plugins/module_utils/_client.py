@@ -255,8 +255,11 @@ class BirdClient(object):
     def _error_from_exception(self, method, path, exc):
         hint = None
         if isinstance(exc, requests.exceptions.SSLError):
-            hint = ('TLS verification failed: give the CA bundle that signs the API certificate with ca_path, '
-                    'or set validate_certs to false for a test endpoint you trust')
+            if 'CERTIFICATE_VERIFY_FAILED' in str(exc).upper().replace(' ', '_'):
+                hint = ('TLS verification failed: give the CA bundle that signs the API certificate with ca_path, '
+                        'or set validate_certs to false for a test endpoint you trust')
+            else:
+                hint = 'The TLS handshake failed: check that api_url is right (https:// only for a TLS endpoint)'
             kind, maybe_applied = 'TLS error', False
         elif isinstance(exc, requests.exceptions.ConnectTimeout):
             kind, maybe_applied = 'connection timed out', False

@@ -8,7 +8,9 @@ environment fallbacks, input checks and the API client. Internal."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+import os
+
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
 from ansible_collections.bird.engagements.plugins.module_utils._client import (
     DEFAULT_API_URL,
@@ -22,7 +24,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._client import (
 from ansible_collections.bird.engagements.plugins.module_utils._voice import PlanError, check_uuid
 
 # The environment variables read as fallbacks. The AWX credential type in
-# meta/ injects exactly these; a unit test keeps the two in step.
+# meta/awx-credential-type.yml injects exactly these; a unit test keeps the two in step.
 ENV_ACCESS_KEY = 'BIRD_ACCESS_KEY'
 ENV_API_URL = 'BIRD_API_URL'
 ENV_WORKSPACE_ID = 'BIRD_WORKSPACE_ID'
@@ -30,6 +32,15 @@ ENV_WORKSPACE_ID = 'BIRD_WORKSPACE_ID'
 # Per-workspace request rates this collection keeps under (Bird's defaults are
 # 50 GET/s and 500 POST/s); a 429 is retried anyway.
 CLIENT_RATE_LIMITS = {'GET': 45, 'POST': 400}
+
+
+def env_fallback(*names):
+    """Like ansible's env_fallback, but an empty variable counts as unset: AWX injects an empty
+    string for an optional credential field left blank."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
 
 
 def connection_argument_spec():

@@ -115,10 +115,8 @@ connectors:
       returned: always
 '''
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.bird.engagements.plugins.module_utils._client import BirdAPIError
-from ansible_collections.bird.engagements.plugins.module_utils._module import ENV_WORKSPACE_ID, BirdModule
+from ansible_collections.bird.engagements.plugins.module_utils._module import ENV_WORKSPACE_ID, BirdModule, env_fallback
 from ansible_collections.bird.engagements.plugins.module_utils._voice import (
     DEFAULT_TEMPLATE,
     PlanError,

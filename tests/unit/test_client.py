@@ -131,7 +131,7 @@ def test_create_failures_are_not_resent_and_say_if_they_may_have_applied(failure
 
 
 def test_tls_errors_are_not_retried_and_suggest_ca_path():
-    client, session, dummy = make([requests.exceptions.SSLError('CERTIFICATE_VERIFY_FAILED')] * 3)
+    client, session, dummy = make([requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')] * 3)
     with pytest.raises(BirdAPIError) as info:
         client.get(WS)
     assert len(session.calls) == 1
