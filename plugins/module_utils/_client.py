@@ -340,8 +340,7 @@ class BirdClient(object):
         seen_tokens = set()
         while True:
             page = self.get(path, params=params) or {}
-            for item in page.get('results') or []:
-                yield item
+            yield from page.get('results') or []
             token = page.get('nextPageToken')
             if not token:
                 return

@@ -347,8 +347,8 @@ class VoiceConnectorManager(object):
         number = entry.number
         if number is None:
             entry.error = ('%s%s is not a number of workspace %s; check the number, or buy or move it into '
-                           'that workspace first' % (entry.prefix, entry.phone_number or entry.phone_number_id,
-                                                      entry.workspace_id))
+                           'that workspace first'
+                           % (entry.prefix, entry.phone_number or entry.phone_number_id, entry.workspace_id))
             return
         if number_has_voice(number) is False:
             entry.error = ('%snumber %s (%s) has no voice capability, so it cannot have a Voice channel; '

@@ -23,7 +23,7 @@ description:
   - To provision many numbers, use the P(bird.engagements.voice_channels#role) role or
     M(bird.engagements.bird_voice_connectors), which read each workspace once instead of once per number.
 author:
-  - Bird engagements collection maintainers
+  - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
   - bird.engagements.connection
   - bird.engagements.attributes

@@ -15,7 +15,7 @@ description:
     following every page, with their channel ids and channel status.
   - Optionally filtered to one phone number (by E.164 or id) or one connector id.
 author:
-  - Bird engagements collection maintainers
+  - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
   - bird.engagements.connection
   - bird.engagements.attributes

@@ -21,7 +21,7 @@ description:
     limits, and channel ids are awaited by re-reading each workspace's connector list.
   - The P(bird.engagements.voice_channels#role) role wraps this module.
 author:
-  - Bird engagements collection maintainers
+  - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
   - bird.engagements.connection
   - bird.engagements.attributes
@@ -266,9 +266,8 @@ def main():
     try:
         manager.plan(entries)
     except PlanError as err:
-        module.fail_json(msg=module.scrub('nothing was changed: %d problems: %s' % (len(err.errors),
-                                                                                     listing(err.errors))),
-                         errors=module.scrub(err.errors))
+        msg = 'nothing was changed: %d problems: %s' % (len(err.errors), listing(err.errors))
+        module.fail_json(msg=module.scrub(msg), errors=module.scrub(err.errors))
     except BirdAPIError as err:
         module.fail_api(err)
     for warning in manager.warnings[:MAX_LISTED]:

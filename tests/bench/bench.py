@@ -159,10 +159,10 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print('Bird voice_channels benchmark: %d workspaces x %d numbers, %.0f ms latency, %.1f s channel delay, '
-          'rate limits 50 GET/s and 500 POST/s per workspace' % (args.workspaces, args.numbers, args.latency * 1000,
-                                                                args.channel_delay))
-    print('machine: %s, %d cores, Python %s, %s' % (platform.machine(), os.cpu_count(), platform.python_version(),
-                                                    _ansible_version()))
+          'rate limits 50 GET/s and 500 POST/s per workspace'
+          % (args.workspaces, args.numbers, args.latency * 1000, args.channel_delay))
+    print('machine: %s, %d cores, Python %s, %s'
+          % (platform.machine(), os.cpu_count(), platform.python_version(), _ansible_version()))
     columns = ['scenario', 'numbers', 'seconds', 'ms_per_number', 'GET', 'POST', 'DELETE', 'writes', 'http_429',
                'connectors']
     print('| ' + ' | '.join(columns) + ' |')
@@ -175,8 +175,8 @@ def main():
             ratio = by['loop, %s' % kind]['ms_per_number'] / by['role, %s' % kind]['ms_per_number']
             print('role is %.0fx faster per number than the loop (%s)' % (ratio, kind))
     converged = by['role, converged']
-    print('role, converged: %d writes, %.1f reads per workspace' % (converged['writes'],
-                                                                    converged['GET'] / args.workspaces))
+    print('role, converged: %d writes, %.1f reads per workspace'
+          % (converged['writes'], converged['GET'] / args.workspaces))
 
 
 def _ansible_version():
