@@ -30,7 +30,6 @@ from ansible_collections.bird.engagements.plugins.module_utils._client import (
 )
 
 DEFAULT_TEMPLATE = 'voice-messagebird:1'
-VOICE_PLATFORM = 'voice-messagebird'
 CONNECTOR_PAGE_LIMIT = 99
 NUMBER_PAGE_LIMIT = 99
 CHANNEL_PAGE_LIMIT = 100
@@ -66,8 +65,8 @@ def check_uuid(value, field):
 def check_e164(value, field):
     if not isinstance(value, str) or not E164_RE.match(value):
         hint = ''
-        if str(value).isdigit():
-            hint = ' (YAML reads an unquoted +31201234567 as a number: quote it, "+31201234567")'
+        if str(value).isdigit() and not str(value).startswith('0'):
+            hint = ' (YAML reads an unquoted +%s as the number %s: quote it, "+%s")' % (value, value, value)
         return ('%s must be an E.164 phone number: "+" and 8 to 15 digits, no spaces '
                 '(for example +31201234567), got %r%s' % (field, value, hint))
     return None
@@ -95,6 +94,10 @@ class Entry(object):
         self.changed = False
         self.error = None
 
+    def create_name(self):
+        """The name a new connector of this entry gets."""
+        return self.name or 'Voice %s' % (self.phone_number or self.phone_number_id)
+
     def field(self, name):
         """The name of one of the entry's fields as the user wrote it."""
         if name == 'workspace_id' and self.workspace_label:
@@ -107,13 +110,14 @@ class Entry(object):
 
     def result(self):
         connector = self.connector or {}
+        present = self.state == 'present'
         return dict(
             workspace_id=self.workspace_id,
             phone_number=self.phone_number,
             phone_number_id=self.phone_number_id,
             connector_id=connector.get('id'),
-            channel_id=self.channel_id if self.state == 'present' else None,
-            name=connector.get('name') if self.state == 'present' else None,
+            channel_id=self.channel_id if present else None,
+            name=(connector.get('name') if self.connector else self.create_name()) if present else None,
             state=self.state,
             changed=self.changed,
         )
@@ -249,8 +253,10 @@ class VoiceConnectorManager(object):
             raise
 
     def list_channels(self, workspace_id):
+        """The workspace's channels of this manager's template's platform (e.g. voice-messagebird)."""
+        platform = self.template_ref.split(':')[0]
         return list(self.client.paginate(self._path(workspace_id, 'channels'),
-                                         params={'platform': VOICE_PLATFORM}, limit=CHANNEL_PAGE_LIMIT))
+                                         params={'platform': platform}, limit=CHANNEL_PAGE_LIMIT))
 
     def find_number(self, workspace_id, e164):
         """The workspace's number with exactly this E.164, searched; None if there is none."""
@@ -372,14 +378,9 @@ class VoiceConnectorManager(object):
             raise PlanError(errors)
 
     # -- writes ----------------------------------------------------------------
-    @staticmethod
-    def create_name(entry):
-        """The name a new connector of the entry gets."""
-        return entry.name or 'Voice %s' % (entry.phone_number or entry.phone_number_id)
-
     def _create_body(self, entry):
         body = {
-            'name': self.create_name(entry),
+            'name': entry.create_name(),
             'connectorTemplateRef': self.template_ref,
             'arguments': {'phoneNumberId': entry.phone_number_id},
         }

@@ -252,7 +252,7 @@ def main():
     if existing is not None:
         after_name = existing.get('name')
     else:
-        after_name = manager.create_name(entry)
+        after_name = entry.create_name()
     after = managed(entry, template_ref, params['state'] == 'present', after_name)
 
     try:

@@ -218,14 +218,14 @@ def listing(errors):
     return '; '.join(shown) + ('; and %d more' % more if more > 0 else '')
 
 
-def state_view(entries, manager, planned):
+def state_view(entries, planned):
     """``{workspace_id: {number: {state, name}}}`` before (planned=False) or after (planned=True)."""
     view = {}
     for entry in entries:
         number = entry.phone_number or entry.phone_number_id
         if planned:
             present = entry.state == 'present'
-            name = (entry.connector or {}).get('name') if entry.connector else manager.create_name(entry)
+            name = (entry.connector or {}).get('name') if entry.connector else entry.create_name()
         else:
             present = entry.connector is not None
             name = (entry.connector or {}).get('name')
@@ -276,8 +276,8 @@ def main():
         module.warn('%d more numbers have a name that differs from their connector\'s'
                     % (len(manager.warnings) - MAX_LISTED))
 
-    before = state_view(entries, manager, planned=False)
-    after = state_view(entries, manager, planned=True)
+    before = state_view(entries, planned=False)
+    after = state_view(entries, planned=True)
     errors = manager.apply(entries)
 
     summary = dict(created=0, deleted=0, unchanged=0, failed=0)
