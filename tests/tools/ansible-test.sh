@@ -30,6 +30,8 @@ if [[ $# -lt 2 ]]; then
 fi
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/tools/lib.sh
+source "$repo/tests/tools/lib.sh"
 venv=$1
 shift
 [[ "$venv" = /* ]] || venv="$repo/$venv"
@@ -73,13 +75,7 @@ mkdir -p "$tree"
 trap 'rm -rf "$tmp"' EXIT
 
 cd "$repo"
-# Tracked (minus files deleted in the work tree) + untracked-not-ignored.
-git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' f; do
-        if [[ -e "$f" || -L "$f" ]]; then printf '%s\0' "$f"; fi
-    done \
-    | tar --null --no-recursion -T - -cf - \
-    | tar -xf - -C "$tree"
+copy_git_tree "$tree"
 
 cd "$tree"
 # The venv's bin first: ansible-test and the plugins it runs use the venv's

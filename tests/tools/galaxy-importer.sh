@@ -15,6 +15,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/tools/lib.sh
+source "$repo/tests/tools/lib.sh"
 build_dir=${1:-build}
 cd "$repo"
 [[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
@@ -26,17 +28,10 @@ version=$(sed -n "s/^version:[[:space:]]*['\"]\{0,1\}\([^'\" ]*\).*/\1/p" galaxy
 mkdir -p "$build_dir"
 rm -f "$build_dir/$namespace-$name-"*.tar.gz "$build_dir/importer_result.json" "$build_dir/importer.log"
 
-# Build from a clean copy of what git would commit (tracked + untracked-not-
-# ignored files), so stray local files (caches, test output, ...) can neither
-# leak into the artifact nor hide a missing `git add`.
+# Build from a clean copy of what git would commit (see copy_git_tree).
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bird-build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' f; do
-        if [[ -e "$f" || -L "$f" ]]; then printf '%s\0' "$f"; fi
-    done \
-    | tar --null --no-recursion -T - -cf - \
-    | tar -xf - -C "$tmp"
+copy_git_tree "$tmp"
 
 ansible-galaxy collection build "$tmp" --output-path "$build_dir" --force
 artifact="$build_dir/$namespace-$name-$version.tar.gz"
