@@ -190,7 +190,8 @@ class BirdClient(object):
                 COLLECTION_NAME, COLLECTION_VERSION, requests.__version__),
         })
         # Passed with every request: a session-level setting would lose to REQUESTS_CA_BUNDLE.
-        self.verify = ca_path if ca_path else bool(validate_certs)
+        # validate_certs=false wins over ca_path, as in Ansible's own URL handling.
+        self.verify = (ca_path or True) if validate_certs else False
         self.session.verify = self.verify
         if not validate_certs:
             try:
@@ -244,7 +245,8 @@ class BirdClient(object):
             api_message = body.get('message')
             details = body.get('details')
         elif response.text:
-            api_message = response.text[:500]
+            # Scrub before cutting: a cut could split the key and hide it from the scrub.
+            api_message = self.scrub(response.text)[:500]
         request_id = response.headers.get(REQUEST_ID_HEADER)
         return BirdAPIError(
             'HTTP %s' % status, status=status, code=self.scrub(code),

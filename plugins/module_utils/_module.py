@@ -112,6 +112,8 @@ class BirdModule(AnsibleModule):
             msg = str(error)
         elif isinstance(error, PlanError):
             result['errors'] = error.errors
+            if error.api_error is not None:
+                result.update(error.api_error.to_result())
             msg = 'nothing was changed: %s' % '; '.join(error.errors)
         else:
             msg = str(error)

@@ -46,11 +46,15 @@ STATES = ('present', 'absent')
 
 
 class PlanError(Exception):
-    """One or more entries cannot be carried out; nothing was written."""
+    """One or more entries cannot be carried out; nothing was written.
 
-    def __init__(self, errors):
+    ``api_error`` is the first API error among the causes, if any, for its status and request id.
+    """
+
+    def __init__(self, errors, api_error=None):
         super(PlanError, self).__init__('; '.join(errors))
         self.errors = errors
+        self.api_error = api_error
 
 
 # -- input validation ---------------------------------------------------------
@@ -369,13 +373,16 @@ class VoiceConnectorManager(object):
         for entry in entries:
             groups.setdefault(entry.workspace_id, []).append(entry)
         errors = []
+        api_errors = []
         results = self._map(lambda item: self._safe(self._plan_workspace, item[0], item[1]), list(groups.items()))
         for (workspace_id, dummy), error in zip(groups.items(), results):
             if error is not None:
                 errors.append('workspace %s: %s' % (workspace_id, error))
+                if isinstance(error, BirdAPIError):
+                    api_errors.append(error)
         errors.extend(e.error for e in entries if e.error)
         if errors:
-            raise PlanError(errors)
+            raise PlanError(errors, api_error=api_errors[0] if api_errors else None)
 
     # -- writes ----------------------------------------------------------------
     def _create_body(self, entry):
@@ -401,6 +408,9 @@ class VoiceConnectorManager(object):
         path = self._path(entry.workspace_id, 'connectors')
         body = self._create_body(entry)
         attempt = 0
+        # Whether an earlier attempt of ours may have been applied: if a later one is then refused as a
+        # duplicate, the connector found may well be ours, and "changed" must not be denied.
+        maybe_ours = False
         while True:
             try:
                 entry.connector = self.client.request('POST', path, body=body, retry=RETRY_CREATE).body or {}
@@ -418,7 +428,7 @@ class VoiceConnectorManager(object):
                     existing = self._lookup_one(entry)
                 if existing is not None:
                     entry.connector = existing
-                    entry.changed = False
+                    entry.changed = maybe_ours
                     return
                 if failure.status == 409:
                     failure.hint = ('Bird says the connector exists, but no %s connector is listed for number %s: '
@@ -428,6 +438,7 @@ class VoiceConnectorManager(object):
             if not (failure.maybe_applied or (failure.status is None and failure.transient)):
                 raise failure
             # The create may or may not have been applied: look before sending it again.
+            maybe_ours = maybe_ours or failure.maybe_applied
             existing = self._lookup_one(entry)
             if existing is not None:
                 entry.connector = existing
@@ -515,13 +526,11 @@ class VoiceConnectorManager(object):
 
     @staticmethod
     def _safe(func, *args):
-        """Run ``func``; return None, or the error text (PlanError and API errors only)."""
+        """Run ``func``; return None, or the PlanError or API error it raised."""
         try:
             func(*args)
-        except PlanError as err:
-            return '; '.join(err.errors)
-        except BirdAPIError as err:
-            return str(err)
+        except (PlanError, BirdAPIError) as err:
+            return err
         return None
 
     def apply(self, entries):
