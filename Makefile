@@ -37,7 +37,7 @@ BUILD_DIR := build
 heading = printf '\n==================== %s ====================\n' '$(1)'
 
 .PHONY: help venv demo test units functional sanity sanity-newest sanity-oldest \
-        integration lint docs-lint importer bench clean
+        integration integration-newest integration-oldest lint docs-lint importer bench clean
 
 help: ## Show this help
 	@echo 'Usage: make <target> [PY312=/path/python3.12] [PY311=/path/python3.11]'
@@ -105,15 +105,25 @@ sanity-newest: venv ## Sanity on the newest core only (Python 3.12)
 	@$(call heading,sanity: newest ansible-core / Python 3.12)
 	@$(ANSIBLE_TEST) '$(VENV)' sanity --requirements --python 3.12
 
+# Like sanity, the two cores' integration runs are independent (separate
+# trees, simulators on free ports) and mostly wait on the API, so they run
+# side by side. INTEGRATION_JOBS=1 runs them one after the other.
+INTEGRATION_JOBS ?= 2
+
 integration: venv ## ansible-test integration (tests/integration/targets) on the newest and the oldest core
 	@if [ -z "$$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then \
 	    echo 'No integration targets in tests/integration/targets: nothing to run.'; \
 	else \
-	    $(call heading,integration: newest ansible-core / Python 3.12); \
-	    $(ANSIBLE_TEST) '$(VENV)' integration --local --python 3.12 -v; \
-	    $(call heading,integration: oldest ansible-core / Python 3.11); \
-	    $(ANSIBLE_TEST) '$(VENV_OLDEST)' integration --local --python 3.11 -v; \
+	    $(MAKE) -j$(INTEGRATION_JOBS) --output-sync=target VENV_READY=1 integration-newest integration-oldest; \
 	fi
+
+integration-newest: venv ## Integration on the newest core only (Python 3.12)
+	@$(call heading,integration: newest ansible-core / Python 3.12)
+	@$(ANSIBLE_TEST) '$(VENV)' integration --local --python 3.12 -v
+
+integration-oldest: venv ## Integration on the oldest core only (ansible-core 2.16, Python 3.11)
+	@$(call heading,integration: oldest ansible-core / Python 3.11)
+	@$(ANSIBLE_TEST) '$(VENV_OLDEST)' integration --local --python 3.11 -v
 
 # ansible-lint runs offline (.ansible-lint), and offline it does not install
 # the collection it lints; so `bird.engagements.*` resolves through a
@@ -133,7 +143,8 @@ docs-lint: venv ## antsibull-changelog lint + antsibull-docs lint-collection-doc
 	@cd changelogs && $(RUN) antsibull-changelog lint-changelog-yaml changelog.yaml
 	@echo 'changelog fragments and changelogs/changelog.yaml OK'
 	@$(call heading,docs-lint: antsibull-docs)
-	@$(RUN) antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .
+	@$(RUN) antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --check-extra-docs-refs .
+	@$(RUN) bash docs/generate-plugin-docs.sh --check
 	@echo 'collection docs OK'
 
 importer: venv ## Build the collection into build/ and run galaxy-importer on the artifact
