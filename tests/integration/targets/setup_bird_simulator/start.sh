@@ -140,6 +140,9 @@ fi
 SIM_INVENTORY_ARGS=()
 if [ -n "${INVENTORY_PATH:-}" ]; then SIM_INVENTORY_ARGS=(-i "$INVENTORY_PATH"); fi
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+# async tasks and async_status must agree on where job files live; "~" may be
+# $HOME for one and the passwd home for the other, so name the place.
+export ANSIBLE_ASYNC_DIR="$SIM_WORKDIR/async"
 
 
 # sim_start [--seed FILE] [simulator flags...]: (re)start the simulator.
