@@ -114,6 +114,12 @@ integration: venv ## ansible-test integration (tests/integration/targets) on the
 	@if [ -z "$$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then \
 	    echo 'No integration targets in tests/integration/targets: nothing to run.'; \
 	else \
+	    key="$${HOME}/.ansible/test/id_rsa"; \
+	    if [ ! -f "$$key" ]; then \
+	        : 'ansible-test makes this key on first use; two runs at once would both try'; \
+	        mkdir -p "$$(dirname "$$key")" && ssh-keygen -m PEM -q -t rsa -N '' -f "$$key" \
+	            && sed -i -E 's/(BEGIN|END) PRIVATE KEY/\1 RSA PRIVATE KEY/' "$$key"; \
+	    fi; \
 	    $(MAKE) -j$(INTEGRATION_JOBS) --output-sync=target VENV_READY=1 integration-newest integration-oldest; \
 	fi
 

@@ -57,7 +57,10 @@ def scrub_secret(value, secret):
     if not secret:
         return value
     if isinstance(value, str):
-        return value.replace(secret, REDACTED)
+        # Also the escaped form a repr() shows, should the key hold a control character.
+        for form in (secret, secret.encode('unicode_escape').decode('ascii')):
+            value = value.replace(form, REDACTED)
+        return value
     if isinstance(value, dict):
         return dict((scrub_secret(k, secret), scrub_secret(v, secret)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -272,6 +275,11 @@ class BirdClient(object):
         elif isinstance(exc, requests.exceptions.ProxyError):
             kind, maybe_applied = 'proxy error', False
             hint = 'Check the proxy settings (HTTPS_PROXY, NO_PROXY)'
+        elif isinstance(exc, (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
+                              requests.exceptions.MissingSchema)):
+            # Refused before anything was sent (e.g. a key with a newline in it).
+            kind, maybe_applied = 'invalid request', False
+            hint = 'Check access_key and api_url for stray characters'
         elif isinstance(exc, requests.exceptions.ConnectionError):
             # The request may have reached the server before the connection broke.
             kind, maybe_applied = 'connection error', True
@@ -280,7 +288,9 @@ class BirdClient(object):
             kind, maybe_applied = 'request error', True
         message = self.scrub('%s: %s' % (kind, exc))
         # A TLS or proxy misconfiguration will not heal by itself: do not retry it.
-        transient = not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError))
+        transient = not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError,
+                                         requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
+                                         requests.exceptions.MissingSchema))
         return BirdAPIError(message, method=method, path=path, maybe_applied=(method != 'GET' and maybe_applied),
                             hint=hint, transient=transient)
 
@@ -294,6 +304,7 @@ class BirdClient(object):
         """
         url = self.api_url + path
         attempt = 0
+        uncertain = False
         while True:
             limiter = self._limiter(method, path)
             if limiter:
@@ -308,13 +319,14 @@ class BirdClient(object):
                 error = self._error_from_exception(method, path, exc)
             if response is not None:
                 if response.status_code < 400 or (accept_status and response.status_code in accept_status):
-                    return ApiResponse(response.status_code, _json_or_none(response), attempt)
+                    return ApiResponse(response.status_code, _json_or_none(response), attempt, uncertain)
                 error = self._error_from_response(method, path, response)
             retryable = self._retryable(retry, response, error)
             if not retryable or attempt >= self.retries:
                 error.retries = attempt
                 raise error
             attempt += 1
+            uncertain = uncertain or error.maybe_applied
             with self._stats_lock:
                 self.stats['retries'] += 1
             self._sleep(self._delay(attempt, response))
@@ -332,7 +344,12 @@ class BirdClient(object):
 
     # -- conveniences ----------------------------------------------------
     def get(self, path, params=None):
-        return self.request('GET', path, params=params).body
+        """GET one JSON object; anything else is an error."""
+        body = self.request('GET', path, params=params).body
+        if not isinstance(body, dict):
+            raise BirdAPIError('unexpected response: expected a JSON object, got %s' % type(body).__name__,
+                               method='GET', path=path)
+        return body
 
     def paginate(self, path, params=None, limit=None):
         """Yield every item of a list endpoint, following ``nextPageToken`` to the end."""
@@ -341,8 +358,11 @@ class BirdClient(object):
             params['limit'] = limit
         seen_tokens = set()
         while True:
-            page = self.get(path, params=params) or {}
-            yield from page.get('results') or []
+            page = self.get(path, params=params)
+            results = page.get('results') or []
+            if not isinstance(results, list):
+                raise BirdAPIError('unexpected response: "results" is not a list', method='GET', path=path)
+            yield from results
             token = page.get('nextPageToken')
             if not token:
                 return
@@ -354,12 +374,14 @@ class BirdClient(object):
 
 
 class ApiResponse(object):
-    """A successful (or accepted) response: status, decoded JSON body and how many retries it took."""
+    """A successful (or accepted) response: status, decoded JSON body, how many retries it took, and
+    whether an earlier attempt may have been applied (it failed in a way that does not rule that out)."""
 
-    def __init__(self, status, body, retries):
+    def __init__(self, status, body, retries, uncertain=False):
         self.status = status
         self.body = body
         self.retries = retries
+        self.uncertain = uncertain
 
 
 def _json_or_none(response):
@@ -393,7 +415,11 @@ def check_api_url(api_url):
     """Return ``(error, warning)`` for an API URL: only http(s) with a host is accepted."""
     if not api_url:
         return 'api_url is empty: set it, or BIRD_API_URL, or leave both unset for %s' % DEFAULT_API_URL, None
-    parts = urlsplit(api_url)
+    try:
+        parts = urlsplit(api_url)
+        parts.port  # pylint: disable=pointless-statement  # raises on a malformed port
+    except ValueError as exc:
+        return 'api_url %r is not a valid URL (%s): use the form https://api.bird.com' % (api_url, exc), None
     if parts.scheme not in ('https', 'http') or not parts.netloc:
         return ('api_url %r is not an http(s) URL: use the form https://api.bird.com' % api_url), None
     if parts.query or parts.fragment:

@@ -68,9 +68,17 @@ class BirdModule(AnsibleModule):
     def check_connection_options(self):
         """Fail on connection options that cannot work, before any request."""
         params = self.params
-        if not (params['access_key'] or '').strip():
+        key = (params['access_key'] or '').strip()
+        if not key:
             self.fail_json(msg='access_key is empty: set it, or the environment variable %s, to a Bird access key'
                            % ENV_ACCESS_KEY)
+        if key != params['access_key']:
+            # A key pasted with a trailing newline: use it without, and mask that form too.
+            self.no_log_values.add(key)
+            params['access_key'] = key
+        if not all(33 <= ord(char) <= 126 for char in key):
+            self.fail_json(msg='access_key holds a space, a control character or a non-ASCII character, which no '
+                           'access key contains: copy the key again (the value is not shown here)')
         if params['api_url'] is None:
             params['api_url'] = DEFAULT_API_URL
         error, warning = check_api_url(params['api_url'])
@@ -78,6 +86,8 @@ class BirdModule(AnsibleModule):
             self.fail_json(msg=error)
         if warning:
             self.warn(warning)
+        if params['ca_path'] and not os.path.isfile(params['ca_path']):
+            self.fail_json(msg='ca_path %r is not a file: give the path of a PEM CA bundle' % params['ca_path'])
         if params['timeout'] < 1:
             self.fail_json(msg='timeout must be at least 1 second, got %d' % params['timeout'])
         if params['retries'] < 0:

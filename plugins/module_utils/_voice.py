@@ -158,34 +158,36 @@ def validate_entries(entries):
 
 # -- reading API objects (tolerant of missing and unknown fields) ---------------
 
+def _dict(value):
+    """``value`` if it is a dict, else an empty one: API objects may lack or mistype any field."""
+    return value if isinstance(value, dict) else {}
+
+
 def connector_number_id(connector):
     """The phone number id of a connector (``arguments.phoneNumberId`` or ``number.numberId``)."""
-    arguments = connector.get('arguments') or {}
-    number = connector.get('number') or {}
-    value = arguments.get('phoneNumberId') or number.get('numberId')
+    value = _dict(connector.get('arguments')).get('phoneNumberId') or _dict(connector.get('number')).get('numberId')
     return value.lower() if isinstance(value, str) else value
 
 
 def connector_channel_id(connector):
-    channel = (connector or {}).get('channel') or {}
-    return channel.get('channelId') or None
+    return _dict(_dict(connector).get('channel')).get('channelId') or None
 
 
 def connector_phone_number(connector):
-    return ((connector or {}).get('number') or {}).get('phoneNumber')
+    return _dict(_dict(connector).get('number')).get('phoneNumber')
 
 
 def connector_matches_template(connector, template_ref):
     ref = connector.get('connectorTemplateRef')
     if ref:
         return ref == template_ref
-    slug = connector.get('connectorTemplateSlug') or ((connector.get('channel') or {}).get('platform'))
+    slug = connector.get('connectorTemplateSlug') or _dict(connector.get('channel')).get('platform')
     return bool(slug) and slug == template_ref.split(':')[0]
 
 
 def number_e164(number):
     for field in ('number', 'phoneNumber'):
-        value = (number or {}).get(field)
+        value = _dict(number).get(field)
         if isinstance(value, str) and value:
             return value if value.startswith('+') else '+' + value
     return None
@@ -193,7 +195,7 @@ def number_e164(number):
 
 def number_has_voice(number):
     """True/False when the number's capabilities say, None when they do not."""
-    caps = (number or {}).get('capabilities')
+    caps = _dict(number).get('capabilities')
     if caps is None:
         return None
     if isinstance(caps, dict):
@@ -287,6 +289,10 @@ class VoiceConnectorManager(object):
         if not matches and entry.phone_number and not entry.phone_number_id:
             # Number not (or no longer) in the workspace: match what the connector echoes.
             matches = [c for c in connectors if connector_phone_number(c) == entry.phone_number]
+        if any(not c.get('id') for c in matches):
+            entry.error = ('%sthe API lists a connector for number %s without an id, so it cannot be managed; '
+                           'report this to Bird' % (entry.prefix, entry.phone_number or entry.phone_number_id))
+            return None
         if len(matches) > 1:
             entry.error = ('%smore than one %s connector exists for number %s in workspace %s: %s; '
                            'delete the extra ones in Bird' % (
@@ -413,11 +419,21 @@ class VoiceConnectorManager(object):
         maybe_ours = False
         while True:
             try:
-                entry.connector = self.client.request('POST', path, body=body, retry=RETRY_CREATE).body or {}
-                entry.changed = True
-                return
+                created = self.client.request('POST', path, body=body, retry=RETRY_CREATE).body
             except BirdAPIError as err:
                 failure = err
+            else:
+                entry.changed = True
+                if isinstance(created, dict) and created.get('id'):
+                    entry.connector = created
+                    return
+                # A 201 without a usable connector: find what it created.
+                entry.connector = self._lookup_one(entry)
+                if entry.connector is None:
+                    raise BirdAPIError('Bird accepted the create but returned no connector id, and none is listed '
+                                       'for number %s yet: run again to pick it up' % entry.phone_number_id,
+                                       method='POST', path=path)
+                return
             if failure.status in (409, 422):
                 # 409 (or 422, unverified) may mean "connector already exists": someone else installed it.
                 existing = self._lookup_one(entry)
@@ -439,7 +455,14 @@ class VoiceConnectorManager(object):
                 raise failure
             # The create may or may not have been applied: look before sending it again.
             maybe_ours = maybe_ours or failure.maybe_applied
-            existing = self._lookup_one(entry)
+            try:
+                existing = self._lookup_one(entry)
+            except BirdAPIError as err:
+                # Unknown outcome: say so, and report a change rather than deny one.
+                entry.changed = entry.changed or maybe_ours
+                err.hint = ('the create before it may have been applied (%s); run again: it looks before it '
+                            'creates, so it makes no duplicate' % failure)
+                raise
             if existing is not None:
                 entry.connector = existing
                 entry.changed = True
@@ -452,8 +475,8 @@ class VoiceConnectorManager(object):
     def delete(self, entry):
         path = self._path(entry.workspace_id, 'connectors', entry.connector.get('id'))
         response = self.client.request('DELETE', path, accept_status=(404,))
-        # A 404 on the first try means someone else removed it; after a retry, our first try did.
-        entry.changed = response.status != 404 or response.retries > 0
+        # A 404 means someone else removed it, unless an earlier try of ours may have (a lost response).
+        entry.changed = response.status != 404 or response.uncertain
 
     def _apply_one(self, entry):
         if entry.action == 'create':
@@ -499,7 +522,7 @@ class VoiceConnectorManager(object):
     def await_channels(self, entries):
         pending = {}
         for entry in entries:
-            if entry.state == 'present' and entry.connector and not entry.channel_id and not entry.error:
+            if entry.state == 'present' and entry.connector is not None and not entry.channel_id and not entry.error:
                 pending.setdefault(entry.workspace_id, []).append(entry)
         if not pending:
             return
@@ -531,6 +554,9 @@ class VoiceConnectorManager(object):
             func(*args)
         except (PlanError, BirdAPIError) as err:
             return err
+        except Exception as err:
+            # Runs in a worker thread: report it with the entry instead of losing every other result.
+            return RuntimeError('unexpected %s: %s' % (type(err).__name__, err))
         return None
 
     def apply(self, entries):

@@ -312,3 +312,62 @@ def test_a_409_without_a_listed_connector_explains_itself(simulator):
     mgr.sleep = lambda seconds: None
     errors = mgr.run([Entry(WS1, phone_number_id=N101)])
     assert len(errors) == 1 and 'HTTP 409' in errors[0] and 'another template' in errors[0]
+
+
+# -- answers that do not follow the API notes, and uncertain outcomes ------------------
+
+def test_a_failed_lookup_after_an_uncertain_create_reports_a_change_and_says_why(simulator):
+    sim = simulator()
+    sim.add_faults([{'method': 'POST', 'path': '/connectors$', 'kind': 'drop_after_apply', 'count': 1},
+                    {'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 503, 'skip': 1}])
+    entry = Entry(WS1, phone_number_id=N101)
+    errors = manager(sim, retries=1).run([entry])
+    assert len(errors) == 1 and 'may have been applied' in errors[0] and 'HTTP 503' in errors[0]
+    assert entry.changed
+    assert len(connectors_of(sim, WS1, N101)) == 1
+
+
+def test_a_created_answer_without_a_connector_is_looked_up(simulator):
+    sim = simulator()
+    # The create is answered 201 {} without being applied: nothing to find, a clear error.
+    sim.add_faults({'method': 'POST', 'path': '/connectors$', 'kind': 'status', 'status': 201, 'body': {},
+                    'count': 1})
+    entry = Entry(WS1, phone_number_id=N101)
+    errors = manager(sim).run([entry])
+    assert len(errors) == 1 and 'returned no connector id' in errors[0]
+    # Applied, but answered with a connector lacking its id: the lookup finds it.
+    sim.clear_faults()
+    sim.add_faults({'method': 'POST', 'path': '/connectors$', 'kind': 'status', 'status': 201,
+                    'body': {'name': 'no id'}, 'count': 1})
+    entry = Entry(WS1, phone_number_id=N102)
+    mgr = manager(sim)
+    mgr.plan([entry])
+    existing = sim.insert_connector(WS1, N102)  # stands for what the 201 created
+    assert mgr.apply([entry]) == []
+    assert entry.changed and entry.connector['id'] == existing['id'] and entry.channel_id
+
+
+@pytest.mark.parametrize('body,message', [
+    ({'results': [{'connectorTemplateRef': 'voice-messagebird:1', 'arguments': {'phoneNumberId': N101}}]},
+     'without an id'),
+    ([{'id': 'x'}], 'expected a JSON object'),
+    ({'results': {'id': 'x'}}, '"results" is not a list'),
+])
+def test_malformed_list_answers_fail_clearly_before_any_write(simulator, body, message):
+    sim = simulator()
+    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 200, 'body': body})
+    with pytest.raises(PlanError, match=message):
+        manager(sim).run([Entry(WS1, phone_number_id=N101, state='absent')])
+    assert sim.stats()['writes'] == 0
+
+
+def test_a_delete_refused_with_429_then_found_gone_is_not_our_change(simulator):
+    sim = simulator()
+    sim.insert_connector(WS1, N101)
+    mgr = manager(sim)
+    entry = Entry(WS1, phone_number_id=N101, state='absent')
+    mgr.plan([entry])
+    sim.reset()  # someone else removes it meanwhile
+    sim.add_faults({'method': 'DELETE', 'path': '/connectors/', 'kind': 'status', 'status': 429, 'count': 1})
+    assert mgr.apply([entry]) == []
+    assert not entry.changed
