@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import time
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.bird.engagements.plugins.module_utils import _client
 from ansible_collections.bird.engagements.plugins.module_utils._client import (
@@ -197,3 +199,9 @@ def test_check_api_url(url, error, warning):
     assert bool(err) is error and bool(warn) is warning
     if err and url:
         assert 'api_url' in err
+
+
+def test_the_user_agent_version_is_the_collection_version():
+    galaxy = os.path.join(os.path.dirname(__file__), '..', '..', 'galaxy.yml')
+    with open(galaxy, encoding='utf-8') as handle:
+        assert yaml.safe_load(handle)['version'] == _client.COLLECTION_VERSION
