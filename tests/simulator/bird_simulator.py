@@ -5,7 +5,7 @@
 A small, standard-library-only HTTP(S) server that behaves like the parts of the
 Bird channels API (https://api.bird.com) that the bird.engagements collection
 drives: connectors, channels and numbers. Every behaviour that Bird does not
-document (see /work/shared/bird-api.md, the points marked "unverified") is a
+document (see the API notes, shared/bird-api.md: the points marked "unverified") is a
 configuration key, so clients can be tested against every variant.
 
 Run it as ``python tests/simulator/bird_simulator.py --help`` or import it:
