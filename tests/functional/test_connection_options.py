@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import uuid
 
 import pytest
 
-from conftest import DEMO_SEED, adhoc, ansible_env
+from conftest import DEMO_SEED, adhoc, ansible_env, run
 
 MODULE = 'bird.engagements.bird_voice_connector'
 ARGS = 'workspace_id=a1b2c3d4-0001-4000-8000-000000000001 phone_number=+31201230101'
@@ -54,3 +56,14 @@ def test_bad_connection_options_fail_before_any_request(simulator, extra, messag
     assert message in result['msg']
     assert 'Traceback' not in proc.stdout + proc.stderr
     assert sim.stats()['total'] == 0
+
+
+def test_plain_http_works_with_a_warning_and_https_without(simulator):
+    ansible = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-m', MODULE, '-a', ARGS,
+               '--check']
+    proc = run(ansible, ansible_env(simulator()))
+    assert proc.returncode == 0 and 'CHANGED' in proc.stdout, proc.stdout + proc.stderr
+    assert 'api_url uses plain http: the access key travels unencrypted' in proc.stdout + proc.stderr
+    proc = run(ansible, ansible_env(simulator(https=True)))
+    assert proc.returncode == 0 and 'CHANGED' in proc.stdout, proc.stdout + proc.stderr
+    assert 'plain http' not in proc.stdout + proc.stderr

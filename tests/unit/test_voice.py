@@ -371,3 +371,28 @@ def test_a_delete_refused_with_429_then_found_gone_is_not_our_change(simulator):
     sim.add_faults({'method': 'DELETE', 'path': '/connectors/', 'kind': 'status', 'status': 429, 'count': 1})
     assert mgr.apply([entry]) == []
     assert not entry.changed
+
+
+def test_the_create_body_carries_name_template_number_and_conversational_only_when_set(simulator):
+    sim = simulator()
+    mgr = manager(sim)
+    bodies = []
+    send = mgr.client.request
+
+    def recording(method, path, **kwargs):
+        if method == 'POST':
+            bodies.append(kwargs['body'])
+        return send(method, path, **kwargs)
+
+    mgr.client.request = recording
+    entries = [Entry(WS1, phone_number_id=N101, name='Support NL', conversational=True),
+               Entry(WS1, phone_number_id=N102, conversational=False),
+               Entry(WS1, phone_number='+31201230103')]
+    assert mgr.run(entries) == []
+    by_number = dict((b['arguments']['phoneNumberId'], b) for b in bodies)
+    assert by_number[N101] == {'name': 'Support NL', 'connectorTemplateRef': 'voice-messagebird:1',
+                               'arguments': {'phoneNumberId': N101}, 'channelConversationalStatusEnabled': True}
+    assert by_number[N102]['channelConversationalStatusEnabled'] is False
+    assert by_number[N102]['name'] == 'Voice +31201230102'
+    third = by_number[entries[2].phone_number_id]
+    assert third['name'] == 'Voice +31201230103' and 'channelConversationalStatusEnabled' not in third
