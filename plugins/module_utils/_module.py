@@ -2,129 +2,113 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What every module of the collection shares: the connection options, their
-environment fallbacks, input checks and the API client. Internal."""
+"""The AnsibleModule of the collection: connection options, the client, and one way of
+turning a report (or any failure) into ``exit_json``/``fail_json``. Internal."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import os
+import traceback
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
-from ansible_collections.bird.engagements.plugins.module_utils._client import (
-    DEFAULT_API_URL,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
+from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    check_connection,
+    connection_argument_spec,
+    env_value,
+    make_client,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
-    BirdClient,
-    check_api_url,
+    InputError,
     scrub_secret,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._voice import PlanError, check_uuid
+from ansible_collections.bird.engagements.plugins.module_utils._desired import DEFAULT_CONCURRENCY
+from ansible_collections.bird.engagements.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.bird.engagements.plugins.module_utils._identity import check_template_ref, check_uuid
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import check_e164
+from ansible_collections.bird.engagements.plugins.module_utils._service import Parallel, run
+from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
 
-# The environment variables read as fallbacks. The AWX credential type in
-# meta/awx-credential-type.yml injects exactly these; a unit test keeps the two in step.
-ENV_ACCESS_KEY = 'BIRD_ACCESS_KEY'
-ENV_API_URL = 'BIRD_API_URL'
-ENV_WORKSPACE_ID = 'BIRD_WORKSPACE_ID'
-
-# Per-workspace request rates this collection keeps under (Bird's defaults are
-# 50 GET/s and 500 POST/s); a 429 is retried anyway.
-CLIENT_RATE_LIMITS = {'GET': 45, 'POST': 400}
+# How many warnings a task shows before saying how many more there are.
+MAX_WARNINGS = 25
 
 
 def env_fallback(*names):
-    """Like ansible's env_fallback, but an empty variable counts as unset: AWX injects an empty
-    string for an optional credential field left blank."""
-    for name in names:
-        if os.environ.get(name):
-            return os.environ[name]
-    raise AnsibleFallbackNotFound
-
-
-def connection_argument_spec():
-    return dict(
-        access_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, [ENV_ACCESS_KEY])),
-        api_url=dict(type='str', fallback=(env_fallback, [ENV_API_URL])),
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=5),
-    )
+    """Like Ansible's env_fallback, but an empty variable counts as unset (AWX injects "")."""
+    value = env_value(*names)
+    if value is None:
+        raise AnsibleFallbackNotFound
+    return value
 
 
 class BirdModule(AnsibleModule):
     """An AnsibleModule with the connection options and a Bird API client."""
 
     def __init__(self, argument_spec, **kwargs):
-        spec = connection_argument_spec()
+        spec = connection_argument_spec(env_fallback)
         spec.update(argument_spec)
-        super(BirdModule, self).__init__(argument_spec=spec, **kwargs)
+        super().__init__(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-        self._client = None
-
-    def check_connection_options(self):
-        """Fail on connection options that cannot work, before any request."""
-        params = self.params
-        key = (params['access_key'] or '').strip()
-        if not key:
-            self.fail_json(msg='access_key is empty: set it, or the environment variable %s, to a Bird access key'
-                           % ENV_ACCESS_KEY)
-        if key != params['access_key']:
-            # A key pasted with a trailing newline: use it without, and mask that form too.
-            self.no_log_values.add(key)
-            params['access_key'] = key
-        if not all(33 <= ord(char) <= 126 for char in key):
-            self.fail_json(msg='access_key holds a space, a control character or a non-ASCII character, which no '
-                           'access key contains: copy the key again (the value is not shown here)')
-        if params['api_url'] is None:
-            params['api_url'] = DEFAULT_API_URL
-        error, warning = check_api_url(params['api_url'])
-        if error:
-            self.fail_json(msg=error)
-        if warning:
-            self.warn(warning)
-        if params['ca_path'] and not os.path.isfile(params['ca_path']):
-            self.fail_json(msg='ca_path %r is not a file: give the path of a PEM CA bundle' % params['ca_path'])
-        if params['timeout'] < 1:
-            self.fail_json(msg='timeout must be at least 1 second, got %d' % params['timeout'])
-        if params['retries'] < 0:
-            self.fail_json(msg='retries must be 0 or more, got %d' % params['retries'])
-        if not params['validate_certs'] and params['api_url'].startswith('https'):
-            self.warn('validate_certs is false: the TLS certificate of %s is not verified' % params['api_url'])
-
-    def check_uuid_option(self, name):
-        value = self.params.get(name)
-        if value is not None:
-            error = check_uuid(value, name)
-            if error:
-                self.fail_json(msg=error)
-
-    @property
-    def client(self):
-        if self._client is None:
-            params = self.params
-            self._client = BirdClient(
-                api_url=params['api_url'], access_key=params['access_key'], timeout=params['timeout'],
-                retries=params['retries'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-                rate_limits=CLIENT_RATE_LIMITS)
-        return self._client
 
     def scrub(self, value):
         return scrub_secret(value, self.params.get('access_key'))
 
-    def fail_api(self, error, **result):
-        """Fail with an API error (or a plan error): what happened, what to do, nothing secret."""
-        if isinstance(error, BirdAPIError):
-            result.update(error.to_result())
-            msg = str(error)
-        elif isinstance(error, PlanError):
-            result['errors'] = error.errors
-            if error.api_error is not None:
-                result.update(error.api_error.to_result())
-            msg = 'nothing was changed: %s' % '; '.join(error.errors)
-        else:
-            msg = str(error)
-        self.fail_json(msg=self.scrub(msg), **self.scrub(result))
+    def client(self, concurrency=1):
+        """Check the connection options (failing before any request) and make the client."""
+        given = self.params['access_key']
+        try:
+            warnings = check_connection(self.params)
+        except InputError as err:
+            self.fail_json(msg='; '.join(err.errors))
+        if self.params['access_key'] != given:
+            # A key pasted with a trailing newline: used without it, and that form is masked too.
+            self.no_log_values.add(self.params['access_key'])
+        for warning in warnings:
+            self.warn(warning)
+        return make_client(self.params, throttle=Throttle(concurrency))
+
+    def check_options(self, uuids=(), e164s=(), templates=()):
+        """Fail, naming each option, if the given ones are not UUIDs, E.164 numbers or template refs."""
+        checks = [(check_uuid, uuids), (check_e164, e164s), (check_template_ref, templates)]
+        errors = [check(self.params[name], name) for check, names in checks for name in names
+                  if self.params.get(name) is not None]
+        errors = [e for e in errors if e]
+        if errors:
+            self.fail_json(msg='; '.join(errors))
+
+    def ask(self, question, *args, **kwargs):
+        """Run a read-only question (``_info``) with the client; its failure fails the module."""
+        client = self.client(DEFAULT_CONCURRENCY)
+        try:
+            return question(client, *args, pmap=Parallel(DEFAULT_CONCURRENCY), **kwargs)
+        except BirdAPIError as err:
+            self.fail_api(err)
+        except InputError as err:
+            self.fail_json(msg=self.scrub('; '.join(err.errors)))
+
+    def fail_api(self, error):
+        """Fail with an API error: what happened, what to do, Bird's words and request id, nothing secret."""
+        self.fail_json(msg=self.scrub(str(error)), **self.scrub(dict(
+            status=error.status, api_code=error.code, api_message=error.api_message, api_details=error.details,
+            request_id=error.request_id)))
+
+    def run_request(self, req, single=False):
+        """Run a write request through the service and exit with its report."""
+        client = self.client(req.concurrency)
+        try:
+            report = run(client, req)
+        except BirdAPIError as err:
+            self.fail_api(err)
+        except Exception as err:  # pylint: disable=broad-except  # a bug: say so, never with the key
+            self.fail_json(msg=self.scrub('unexpected %s: %s' % (type(err).__name__, err)),
+                           exception=self.scrub(traceback.format_exc()))
+        self.exit_report(report, single)
+
+    def exit_report(self, report, single):
+        for warning in report.warnings[:MAX_WARNINGS]:
+            self.warn(self.scrub(warning))
+        if len(report.warnings) > MAX_WARNINGS:
+            self.warn('and %d more warnings like these' % (len(report.warnings) - MAX_WARNINGS))
+        failed, msg, fields = report.result(single=single, diff=self._diff)
+        if failed:
+            self.fail_json(msg=self.scrub(msg), **self.scrub(fields))
+        self.exit_json(**self.scrub(fields))

@@ -3,9 +3,6 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: bird_voice_connector
 short_description: Ensure a phone number has a Bird Voice connector (and so a Voice channel)
@@ -13,8 +10,10 @@ version_added: 0.1.0
 description:
   - Installs the Bird Voice connector (template V(voice-messagebird:1)) for one phone number of a workspace, which
     creates the Voice channel whose id the Voice Calls API needs; or uninstalls it.
-  - A connector is identified by its workspace, its template and its phone number id. Names are not unique and
-    are not an identity.
+  - A Voice connector is identified by its workspace, its template's slug (V(voice-messagebird)) and its phone
+    number id. Names are not unique and are not an identity. A connector of another version of the template
+    (V(voice-messagebird:2)) on the number is its Voice connector. It is returned unchanged, with a warning
+    naming both versions, and O(state=absent) removes it.
   - Bird has no update call for connectors; the module never changes an existing connector.
   - Installation is asynchronous. With O(wait=true) the module waits until Bird has assigned the channel id.
   - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked
@@ -50,14 +49,15 @@ options:
   phone_number_id:
     description:
       - UUID of the workspace's phone number (the C(id) of an item of C(GET /workspaces/{id}/numbers)).
-      - Exactly one of O(phone_number_id) and O(phone_number) is required.
+      - At least one of O(phone_number_id) and O(phone_number) is required.
     type: str
   phone_number:
     description:
       - The phone number in E.164 form (V(+) and 8 to 15 digits, for example V(+31201234567)).
-      - It is looked up among the workspace's numbers; the module fails if the workspace has no such number
-        or several.
-      - Exactly one of O(phone_number_id) and O(phone_number) is required.
+      - It is matched through the number each connector echoes, else looked up among the workspace's numbers;
+        the module fails if the workspace has no such number or several.
+      - At least one of O(phone_number_id) and O(phone_number) is required. When both are given, the id
+        identifies the number and the E.164 form must match what Bird says of it.
     type: str
   name:
     description:
@@ -71,13 +71,13 @@ options:
     type: bool
   connector_template_ref:
     description:
-      - Connector template to install.
+      - Connector template to install, C(<slug>:<version>).
     type: str
     default: voice-messagebird:1
   state:
     description:
-      - V(present) ensures the number has a connector of this template; V(absent) uninstalls it, which also
-        deletes its channel.
+      - V(present) ensures the number has a Voice connector (creating one of O(connector_template_ref) if it has
+        none); V(absent) uninstalls it, whatever its version, which also deletes its channel.
     type: str
     choices: [present, absent]
     default: present
@@ -90,12 +90,17 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the channel id. On timeout the module fails and names the connector id.
+      - Seconds to wait for the channel id, and for a connector that Bird says exists but does not list yet
+        (installation is asynchronous). On timeout the module fails and names the connector id.
+      - V(0) does not wait at all, like O(wait=false).
     type: int
     default: 120
 seealso:
   - module: bird.engagements.bird_voice_connector_info
   - module: bird.engagements.bird_voice_connectors
+  - module: bird.engagements.bird_number_info
+  - plugin: bird.engagements.voice_channel_id
+    plugin_type: lookup
   - name: Installing a Voice channel
     description: Bird's guide to Voice connectors.
     link: https://docs.bird.com/api/channels-api/supported-channels/programmable-voice/installing-a-voice-channel
@@ -186,25 +191,35 @@ diff:
       description: The connector's managed fields after the run (predicted in check mode).
       type: dict
       returned: success
+status:
+  description: HTTP status of Bird's answer behind a failure, if any.
+  returned: on failure
+  type: int
+  sample: 403
+api_code:
+  description: Bird's error C(code) behind a failure, if any.
+  returned: on failure
+  type: str
+  sample: Forbidden
+api_message:
+  description: Bird's error C(message) behind a failure, if any.
+  returned: on failure
+  type: str
+api_details:
+  description: Bird's error C(details) behind a failure, if any.
+  returned: on failure
+  type: dict
+request_id:
+  description: Bird's C(Messagebird-Request-Id) of the failed call, if any.
+  returned: on failure
+  type: str
+  sample: 5f0c8a2e-6f2b-4d47-9a43-2d1c0e5b7a9f
 '''
 
-from ansible_collections.bird.engagements.plugins.module_utils._client import BirdAPIError
-from ansible_collections.bird.engagements.plugins.module_utils._module import ENV_WORKSPACE_ID, BirdModule, env_fallback
-from ansible_collections.bird.engagements.plugins.module_utils._voice import (
-    DEFAULT_TEMPLATE,
-    Entry,
-    PlanError,
-    VoiceConnectorManager,
-    validate_entries,
-)
-
-
-def managed(entry, template_ref, present, name):
-    view = dict(state='present' if present else 'absent', workspace_id=entry.workspace_id,
-                phone_number_id=entry.phone_number_id, phone_number=entry.phone_number)
-    if present:
-        view.update(name=name, connector_template_ref=template_ref)
-    return view
+from ansible_collections.bird.engagements.plugins.module_utils._connection import ENV_WORKSPACE_ID
+from ansible_collections.bird.engagements.plugins.module_utils._desired import DEFAULT_WAIT_TIMEOUT, request_from_single
+from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
+from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule, env_fallback
 
 
 def main():
@@ -218,62 +233,12 @@ def main():
             connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=120),
+            wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
         ),
         required_one_of=[('phone_number_id', 'phone_number')],
-        mutually_exclusive=[('phone_number_id', 'phone_number')],
         supports_check_mode=True,
     )
-    params = module.params
-    module.check_connection_options()
-    if params['wait_timeout'] < 0:
-        module.fail_json(msg='wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
-    if not (params['connector_template_ref'] or '').strip():
-        module.fail_json(msg='connector_template_ref must not be empty; leave it out for %s' % DEFAULT_TEMPLATE)
-    entry = Entry(params['workspace_id'], phone_number=params['phone_number'],
-                  phone_number_id=params['phone_number_id'], name=params['name'],
-                  conversational=params['conversational'], state=params['state'])
-    errors = validate_entries([entry])
-    if errors:
-        module.fail_json(msg='; '.join(errors))
-
-    template_ref = params['connector_template_ref']
-    manager = VoiceConnectorManager(module.client, template_ref=template_ref, check_mode=module.check_mode,
-                                    wait=params['wait'], wait_timeout=params['wait_timeout'], concurrency=1)
-    try:
-        manager.plan([entry])
-    except (PlanError, BirdAPIError) as err:
-        module.fail_api(err)
-    for warning in manager.warnings:
-        module.warn(warning)
-
-    existing = entry.connector
-    before = managed(entry, template_ref, existing is not None, (existing or {}).get('name'))
-    if existing is not None:
-        after_name = existing.get('name')
-    else:
-        after_name = entry.create_name()
-    after = managed(entry, template_ref, params['state'] == 'present', after_name)
-
-    try:
-        errors = manager.apply([entry])
-    except BirdAPIError as err:
-        module.fail_api(err, changed=entry.changed)
-
-    connector = entry.connector or {}
-    result = dict(
-        changed=entry.changed,
-        channel_id=entry.channel_id if params['state'] == 'present' else None,
-        connector_id=connector.get('id'),
-        phone_number_id=entry.phone_number_id,
-        phone_number=entry.phone_number,
-        connector=connector,
-    )
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    if errors:
-        module.fail_json(msg=module.scrub('; '.join(errors)), **module.scrub(result))
-    module.exit_json(**module.scrub(result))
+    module.run_request(request_from_single(module.params, module.check_mode), single=True)
 
 
 if __name__ == '__main__':

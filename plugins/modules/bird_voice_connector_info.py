@@ -3,17 +3,17 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: bird_voice_connector_info
 short_description: List the Voice connectors (and their channels) of a Bird workspace
 version_added: 0.1.0
 description:
-  - Lists the connectors of one template (by default the Voice connector, V(voice-messagebird:1)) in a workspace,
-    following every page, with their channel ids and channel status.
+  - Lists the Voice connectors of a workspace (the slug of O(connector_template_ref), V(voice-messagebird), in any
+    version), following every page, with their channel ids and channel status.
   - Optionally filtered to one phone number (by E.164 or id) or one connector id.
+  - Also returns RV(workspace_spec), the connectors listed as one element of the
+    P(bird.engagements.voice_channels#role) role's C(voice_channels_workspaces). Feed it back to adopt an existing
+    workspace as code; the role then changes nothing.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
@@ -41,7 +41,8 @@ options:
     type: str
   connector_template_ref:
     description:
-      - Connector template to list.
+      - Connector template whose connectors to list, C(<slug>:<version>); connectors of every version of its slug
+        are listed.
     type: str
     default: voice-messagebird:1
   channel_status:
@@ -52,6 +53,9 @@ options:
     default: true
 seealso:
   - module: bird.engagements.bird_voice_connector
+  - module: bird.engagements.bird_number_info
+  - plugin: bird.engagements.voice_channel_id
+    plugin_type: lookup
 '''
 
 EXAMPLES = r'''
@@ -69,6 +73,18 @@ EXAMPLES = r'''
     workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
     phone_number: "+31201234567"
   register: one
+
+- name: Adopt what exists today as code
+  bird.engagements.bird_voice_connector_info:
+    workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+    channel_status: false
+  register: today
+
+- name: Write it out as the role's variables (review it, then commit it)
+  ansible.builtin.copy:
+    dest: group_vars/all/voice_channels.yml
+    content: "{{ {'voice_channels_workspaces': [today.workspace_spec]} | to_nice_yaml }}"
+    mode: "0644"
 '''
 
 RETURN = r'''
@@ -109,24 +125,35 @@ connectors:
       type: str
       returned: always
       sample: active
+    connector_template_ref:
+      description: The connector's template, for example V(voice-messagebird:1), when the API gives it.
+      type: str
+      returned: always
+      sample: voice-messagebird:1
     connector:
       description: The connector as the API returned it.
       type: dict
       returned: always
+workspace_spec:
+  description:
+    - The connectors listed, as one element of the role's C(voice_channels_workspaces) (and of the
+      O(bird.engagements.bird_voice_connectors#module:workspaces) option). It holds the workspace id, and per number
+      its id, its E.164 form where known, and its connector's name.
+    - Given back to the role (or to M(bird.engagements.bird_voice_connectors)), it changes nothing.
+  returned: always
+  type: dict
+  sample:
+    workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+    numbers:
+      - phone_number_id: 7d4e1c1a-0b5e-4a8e-9d57-6f0e0a1b2c3d
+        phone_number: "+31201234567"
+        name: Support NL
 '''
 
-from ansible_collections.bird.engagements.plugins.module_utils._client import BirdAPIError
-from ansible_collections.bird.engagements.plugins.module_utils._module import ENV_WORKSPACE_ID, BirdModule, env_fallback
-from ansible_collections.bird.engagements.plugins.module_utils._voice import (
-    DEFAULT_TEMPLATE,
-    PlanError,
-    VoiceConnectorManager,
-    check_e164,
-    connector_channel_id,
-    connector_number_id,
-    connector_phone_number,
-    number_e164,
-)
+from ansible_collections.bird.engagements.plugins.module_utils._connection import ENV_WORKSPACE_ID
+from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
+from ansible_collections.bird.engagements.plugins.module_utils._info import voice_connectors, workspace_spec
+from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule, env_fallback
 
 
 def main():
@@ -143,49 +170,16 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    module.check_connection_options()
-    for option in ('workspace_id', 'phone_number_id', 'connector_id'):
-        module.check_uuid_option(option)
-    if params['phone_number'] is not None:
-        error = check_e164(params['phone_number'], 'phone_number')
-        if error:
-            module.fail_json(msg=error)
-
-    workspace_id = params['workspace_id']
-    manager = VoiceConnectorManager(module.client, template_ref=params['connector_template_ref'])
-    try:
-        connectors = manager.list_connectors(workspace_id)
-        number_id = (params['phone_number_id'] or '').lower() or None
-        e164 = params['phone_number']
-        if e164:
-            number = manager.find_number(workspace_id, e164)
-            number_id = str(number.get('id')).lower() if number else None
-            if number:
-                e164 = number_e164(number) or e164
-        if params['connector_id']:
-            connectors = [c for c in connectors if str(c.get('id')).lower() == params['connector_id'].lower()]
-        if number_id or e164:
-            connectors = [c for c in connectors if (number_id and connector_number_id(c) == number_id)
-                          or (e164 and connector_phone_number(c) == e164)]
-        status = {}
-        if params['channel_status'] and connectors:
-            status = dict((c.get('id'), c.get('status')) for c in manager.list_channels(workspace_id))
-    except (BirdAPIError, PlanError) as err:
-        module.fail_api(err)
-
-    result = []
-    for connector in connectors:
-        channel_id = connector_channel_id(connector)
-        result.append(dict(
-            connector_id=connector.get('id'),
-            channel_id=channel_id,
-            phone_number_id=connector_number_id(connector),
-            phone_number=connector_phone_number(connector),
-            name=connector.get('name'),
-            channel_status=status.get(channel_id) if channel_id else None,
-            connector=connector,
-        ))
-    module.exit_json(changed=False, connectors=module.scrub(result))
+    module.check_options(uuids=('workspace_id', 'phone_number_id', 'connector_id'), e164s=('phone_number',),
+                         templates=('connector_template_ref',))
+    workspace_id = params['workspace_id'].lower()
+    rows = module.ask(voice_connectors, workspace_id, params['connector_template_ref'].strip(),
+                      phone_number=params['phone_number'], phone_number_id=params['phone_number_id'],
+                      connector=params['connector_id'], channel_status=params['channel_status'])
+    spec, warnings = workspace_spec(workspace_id, rows)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, connectors=module.scrub(rows), workspace_spec=module.scrub(spec))
 
 
 if __name__ == '__main__':

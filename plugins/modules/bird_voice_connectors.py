@@ -3,9 +3,6 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: bird_voice_connectors
 short_description: Ensure Voice connectors for many phone numbers across Bird workspaces in one task
@@ -15,10 +12,14 @@ description:
     rules, for hundreds of numbers across many workspaces.
   - Every entry is validated, and every workspace is read once (its connectors, and its numbers where needed),
     before any write is sent. Any problem (a malformed entry, a number that is not in its workspace or has no
-    voice capability, the same number listed twice) fails the task with every problem listed, and nothing is
-    changed.
-  - Then connectors are created and deleted concurrently (O(concurrency)), within Bird's per-workspace rate
-    limits, and channel ids are awaited by re-reading each workspace's connector list.
+    voice capability, the same number listed twice, more deletions than O(workspaces[].max_deletions)) fails
+    the task with every problem listed, and nothing is changed.
+  - Then connectors are deleted and created concurrently across workspaces, within Bird's per-workspace rate
+    limits, and channel ids are awaited. When one number fails, the others are still carried out, each result
+    says how its number went, and the task fails naming the failed ones.
+  - A Voice connector is identified by its workspace, its template's slug (V(voice-messagebird)) and its
+    number. A connector of another version of the template (V(voice-messagebird:2)) is the number's Voice
+    connector, kept as it is with a warning.
   - The P(bird.engagements.voice_channels#role) role wraps this module.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
@@ -30,11 +31,14 @@ attributes:
     support: full
     details:
       - Reads what it needs, sends no write request, and predicts RV(ignore:changed) per number exactly as a real
-        run would. Channel ids of connectors that a real run would create are V(null).
+        run would, including each deletion O(workspaces[].exclusive) would make. Channel ids of connectors that a
+        real run would create are V(null).
   diff_mode:
     support: full
     details:
-      - Shows, per workspace, the state and name of each listed number before and after; never the access key.
+      - Shows, per workspace, the state, name and template of each number before and after (numbers that
+        O(workspaces[].exclusive) removes or O(workspaces[].all_voice_numbers) adds included); never the
+        access key.
   idempotent:
     support: full
     description: When run twice in a row with the same arguments, the second run reports no change.
@@ -42,26 +46,31 @@ options:
   workspaces:
     description:
       - The workspaces and, for each, the numbers whose Voice connectors to manage.
-      - Numbers of a workspace that are not listed are left alone.
+      - Numbers of a workspace that are not listed are left alone, unless O(workspaces[].exclusive) or
+        O(workspaces[].all_voice_numbers) says otherwise.
+      - A workspace may be named by several entries (for example one per inventory host, see
+        O(workspaces[].owner)); their options must then agree, and a number they list in common is provisioned
+        once.
     type: list
     elements: dict
     required: true
     suboptions:
       workspace_id:
-        description: UUID of the workspace.
+        description: UUID of the workspace (compared case-insensitively).
         type: str
         required: true
       numbers:
         description: The numbers of this workspace.
         type: list
         elements: dict
-        required: true
+        default: []
         suboptions:
           phone_number:
             description:
               - The number in E.164 form (quote it in YAML, for example V("+31201234567")).
-              - Exactly one of O(workspaces[].numbers[].phone_number) and O(workspaces[].numbers[].phone_number_id)
-                is required.
+              - At least one of O(workspaces[].numbers[].phone_number) and
+                O(workspaces[].numbers[].phone_number_id) is required. When both are given, the id identifies the
+                number and the E.164 form must match what Bird says of it.
             type: str
           phone_number_id:
             description: UUID of the workspace's phone number.
@@ -78,9 +87,55 @@ options:
             type: str
             choices: [present, absent]
             default: present
+      exclusive:
+        description:
+          - After the run, the workspace's Voice connectors (the template's slug, any version) are exactly those
+            of the numbers that are present (listed, or added by O(workspaces[].all_voice_numbers)). Every other
+            Voice connector of the workspace is deleted, with its channel.
+          - Connectors of other platforms (SMS, WhatsApp, ...) are never touched.
+          - Each connector removed this way is a result with RV(results[].origin=exclusive),
+            RV(results[].state=absent) and RV(results[].changed=true).
+        type: bool
+        default: false
+      all_voice_numbers:
+        description:
+          - Every voice-capable number of the workspace gets a Voice connector, as if it were listed with
+            O(workspaces[].numbers[].state=present).
+          - Listed numbers keep their own settings; list a number with O(workspaces[].numbers[].state=absent) to
+            leave it out, or with a O(workspaces[].numbers[].name) to name it.
+          - Numbers without voice are skipped. A number whose capabilities do not say is included, with a
+            warning, and Bird decides.
+        type: bool
+        default: false
+      max_deletions:
+        description:
+          - The most Voice connectors that O(workspaces[].exclusive) may delete in this workspace in one run. More,
+            and the task fails before any write, saying how many would go. It guards against a mistyped list.
+          - Numbers listed with O(workspaces[].numbers[].state=absent) do not count.
+        type: int
+        default: 10
+      reads_per_second:
+        description:
+          - The read (GET) rate limit Bird applies to this workspace; the module keeps under 90% of it.
+          - Set it when your account's limits are not Bird's defaults.
+        type: float
+        default: 50
+      writes_per_second:
+        description:
+          - The write (POST and DELETE) rate limit Bird applies to this workspace; the module keeps under 90% of it.
+        type: float
+        default: 500
+      owner:
+        description:
+          - A label for this entry's results (RV(results[].owner)). The P(bird.engagements.voice_channels#role) role
+            sets it to the inventory host that listed the workspace, so that each host gets its own results.
+          - Entries of different owners may list the same number if they agree on it; conflicting entries (for
+            example V(present) for one owner and V(absent) for another) fail the task before any write.
+        type: str
   connector_template_ref:
     description:
-      - Connector template to install.
+      - Connector template to install, C(<slug>:<version>).
+      - Existing connectors of any version of the same slug count as the number's Voice connector.
     type: str
     default: voice-messagebird:1
   wait:
@@ -90,19 +145,23 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for channel ids, for the whole task. On timeout the task fails and names each
-        connector still without one.
+      - Seconds to wait, for the whole task, for channel ids and for connectors that Bird says exist but does not
+        list yet (installation is asynchronous). On timeout the task fails and names each connector still
+        without one.
+      - V(0) does not wait at all, like O(wait=false).
     type: int
     default: 120
   concurrency:
     description:
-      - How many requests run at once, across all workspaces. Request rates also stay under Bird's default
-        per-workspace limits (50 reads and 500 writes a second); a 429 is retried.
+      - The most requests in flight at once, across all workspaces (1 to 128). Fewer are used while Bird answers
+        HTTP 429, and request rates stay under each workspace's limits (O(workspaces[].reads_per_second),
+        O(workspaces[].writes_per_second)) either way.
     type: int
-    default: 8
+    default: 32
 seealso:
   - module: bird.engagements.bird_voice_connector
   - module: bird.engagements.bird_voice_connector_info
+  - module: bird.engagements.bird_number_info
 '''
 
 EXAMPLES = r'''
@@ -124,17 +183,40 @@ EXAMPLES = r'''
 - name: Channel id per number
   ansible.builtin.debug:
     msg: "{{ voice.results | selectattr('state', '==', 'present') | items2dict(key_name='phone_number', value_name='channel_id') }}"
+
+- name: This workspace has exactly these two Voice channels (check first)
+  bird.engagements.bird_voice_connectors:
+    workspaces:
+      - workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+        exclusive: true
+        max_deletions: 5
+        numbers:
+          - phone_number: "+31201234567"
+          - phone_number: "+31201234568"
+  check_mode: true
+  diff: true
+
+- name: Every voice number of the workspace has a Voice channel, except one
+  bird.engagements.bird_voice_connectors:
+    workspaces:
+      - workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+        all_voice_numbers: true
+        numbers:
+          - phone_number: "+31201234569"
+            state: absent
 '''
 
 RETURN = r'''
 results:
-  description: One item per listed number, in the order given.
+  description:
+    - One item per listed number (per O(workspaces[].owner) when several list it), in the order given, then one
+      per number that O(workspaces[].all_voice_numbers) added or O(workspaces[].exclusive) removed.
   returned: always
   type: list
   elements: dict
   contains:
     workspace_id:
-      description: The workspace.
+      description: The workspace (lower case).
       type: str
       returned: always
     phone_number:
@@ -149,7 +231,7 @@ results:
       description:
         - Id of the connector; V(null) in check mode for one that a real run would create, and for an absent
           number that had none.
-        - For O(workspaces[].numbers[].state=absent), the id of the connector that was (or would be) removed.
+        - For RV(results[].state=absent), the id of the connector that was (or would be) removed.
       type: str
       returned: always
     channel_id:
@@ -162,139 +244,124 @@ results:
       type: str
       returned: always
     state:
-      description: The state asked for.
+      description: The state asked for (V(absent) for a connector O(workspaces[].exclusive) removes).
       type: str
       returned: always
     changed:
       description: Whether this number's connector was (or in check mode would be) created or deleted.
       type: bool
       returned: always
+    action:
+      description: What the plan decided for this number, V(create), V(delete) or V(none).
+      type: str
+      returned: always
+    origin:
+      description:
+        - Why the number is in the results, V(listed), V(all_voice_numbers) (added by
+          O(workspaces[].all_voice_numbers)) or V(exclusive) (removed by O(workspaces[].exclusive)).
+      type: str
+      returned: always
+    owner:
+      description: The O(workspaces[].owner) of the entry, or V(null).
+      type: str
+      returned: always
+    failed:
+      description: Whether this number failed.
+      type: bool
+      returned: always
+    msg:
+      description: What happened to this number (V(created), V(deleted), V(unchanged), ...), or why it failed.
+      type: str
+      returned: always
+    status:
+      description: HTTP status of Bird's answer behind the failure, if any.
+      type: int
+      returned: when failed
+    api_code:
+      description: Bird's error C(code), if any.
+      type: str
+      returned: when failed
+    api_message:
+      description: Bird's error C(message), if any.
+      type: str
+      returned: when failed
+    api_details:
+      description: Bird's error C(details), if any.
+      type: dict
+      returned: when failed
+    request_id:
+      description: Bird's C(Messagebird-Request-Id) of the failed call, if any.
+      type: str
+      returned: when failed
 summary:
-  description: How many numbers were created, deleted and left unchanged.
+  description: How many numbers were created, deleted, left unchanged and failed.
   returned: always
   type: dict
-  sample: {created: 3, deleted: 1, unchanged: 996}
+  sample: {created: 3, deleted: 1, unchanged: 996, failed: 0}
+workspaces:
+  description: The same counts per workspace, with a line of text for people.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
+      created: 3
+      deleted: 1
+      unchanged: 96
+      failed: 0
+      text: "2cffb55c-120e-41a8-8f10-ed9d1b412d29: 3 created, 1 deleted, 96 unchanged, 0 failed"
+errors:
+  description: Every problem, when the task failed.
+  returned: on failure
+  type: list
+  elements: str
 '''
 
-from ansible_collections.bird.engagements.plugins.module_utils._client import BirdAPIError
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_DELETIONS,
+    DEFAULT_WAIT_TIMEOUT,
+    request_from_batch,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
 from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule
-from ansible_collections.bird.engagements.plugins.module_utils._voice import (
-    DEFAULT_TEMPLATE,
-    Entry,
-    PlanError,
-    VoiceConnectorManager,
-    validate_entries,
+from ansible_collections.bird.engagements.plugins.module_utils._throttle import (
+    BIRD_READS_PER_SECOND,
+    BIRD_WRITES_PER_SECOND,
 )
 
-MAX_LISTED = 25
+NUMBER_OPTIONS = dict(
+    phone_number=dict(type='str'),
+    phone_number_id=dict(type='str'),
+    name=dict(type='str'),
+    conversational=dict(type='bool'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)
 
-
-def number_spec():
-    return dict(
-        phone_number=dict(type='str'),
-        phone_number_id=dict(type='str'),
-        name=dict(type='str'),
-        conversational=dict(type='bool'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-    )
-
-
-def entries_from(workspaces):
-    entries = []
-    for w_index, workspace in enumerate(workspaces):
-        for n_index, number in enumerate(workspace['numbers']):
-            entries.append(Entry(
-                workspace['workspace_id'], phone_number=number['phone_number'],
-                phone_number_id=number['phone_number_id'], name=number['name'],
-                conversational=number['conversational'], state=number['state'],
-                label='workspaces[%d].numbers[%d]' % (w_index, n_index),
-                workspace_label='workspaces[%d]' % w_index))
-    return entries
-
-
-def listing(errors):
-    shown = errors[:MAX_LISTED]
-    more = len(errors) - len(shown)
-    return '; '.join(shown) + ('; and %d more' % more if more > 0 else '')
-
-
-def state_view(entries, planned):
-    """``{workspace_id: {number: {state, name}}}`` before (planned=False) or after (planned=True)."""
-    view = {}
-    for entry in entries:
-        number = entry.phone_number or entry.phone_number_id
-        if planned:
-            present = entry.state == 'present'
-            name = (entry.connector or {}).get('name') if entry.connector else entry.create_name()
-        else:
-            present = entry.connector is not None
-            name = (entry.connector or {}).get('name')
-        view.setdefault(entry.workspace_id, {})[number] = dict(state='present', name=name) if present else dict(
-            state='absent')
-    return view
+WORKSPACE_OPTIONS = dict(
+    workspace_id=dict(type='str', required=True),
+    numbers=dict(type='list', elements='dict', default=[], options=NUMBER_OPTIONS),
+    exclusive=dict(type='bool', default=False),
+    all_voice_numbers=dict(type='bool', default=False),
+    max_deletions=dict(type='int', default=DEFAULT_MAX_DELETIONS),
+    reads_per_second=dict(type='float', default=BIRD_READS_PER_SECOND),
+    writes_per_second=dict(type='float', default=BIRD_WRITES_PER_SECOND),
+    owner=dict(type='str'),
+)
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspaces=dict(type='list', elements='dict', required=True, options=dict(
-                workspace_id=dict(type='str', required=True),
-                numbers=dict(type='list', elements='dict', required=True, options=number_spec()),
-            )),
+            workspaces=dict(type='list', elements='dict', required=True, options=WORKSPACE_OPTIONS),
             connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
             wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=120),
-            concurrency=dict(type='int', default=8),
+            wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
+            concurrency=dict(type='int', default=DEFAULT_CONCURRENCY),
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    module.check_connection_options()
-    if params['wait_timeout'] < 0:
-        module.fail_json(msg='wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
-    if not 1 <= params['concurrency'] <= 64:
-        module.fail_json(msg='concurrency must be between 1 and 64, got %d' % params['concurrency'])
-    entries = entries_from(params['workspaces'])
-    errors = validate_entries(entries)
-    if errors:
-        module.fail_json(msg='nothing was changed: %d invalid entries: %s' % (len(errors), listing(errors)),
-                         errors=errors)
-
-    manager = VoiceConnectorManager(module.client, template_ref=params['connector_template_ref'],
-                                    check_mode=module.check_mode, wait=params['wait'],
-                                    wait_timeout=params['wait_timeout'], concurrency=params['concurrency'])
-    try:
-        manager.plan(entries)
-    except PlanError as err:
-        msg = 'nothing was changed: %d problems: %s' % (len(err.errors), listing(err.errors))
-        module.fail_json(msg=module.scrub(msg), errors=module.scrub(err.errors))
-    except BirdAPIError as err:
-        module.fail_api(err)
-    for warning in manager.warnings[:MAX_LISTED]:
-        module.warn(warning)
-    if len(manager.warnings) > MAX_LISTED:
-        module.warn('%d more numbers have a name that differs from their connector\'s'
-                    % (len(manager.warnings) - MAX_LISTED))
-
-    before = state_view(entries, planned=False)
-    after = state_view(entries, planned=True)
-    errors = manager.apply(entries)
-
-    summary = dict(created=0, deleted=0, unchanged=0, failed=0)
-    for entry in entries:
-        if entry.error:
-            summary['failed'] += 1
-        elif not entry.changed:
-            summary['unchanged'] += 1
-        else:
-            summary['created' if entry.state == 'present' else 'deleted'] += 1
-    result = dict(changed=any(e.changed for e in entries), results=[e.result() for e in entries], summary=summary)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    if errors:
-        module.fail_json(msg=module.scrub('%d of %d numbers failed: %s' % (len(errors), len(entries), listing(errors))),
-                         errors=module.scrub(errors), **module.scrub(result))
-    module.exit_json(**module.scrub(result))
+    module.run_request(request_from_batch(module.params, module.check_mode))
 
 
 if __name__ == '__main__':

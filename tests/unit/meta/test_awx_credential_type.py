@@ -10,8 +10,6 @@ build: each module's ``main()`` runs until AnsibleModule is created, which
 records the spec and stops.
 """
 
-from __future__ import annotations
-
 import glob
 import importlib
 import os
@@ -23,10 +21,12 @@ from ansible.module_utils.basic import AnsibleModule
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ansible_collections.bird.engagements.plugins.module_utils import _module
-from ansible_collections.bird.engagements.plugins.module_utils._client import DEFAULT_API_URL
+from ansible_collections.bird.engagements.plugins.module_utils import _connection
+from ansible_collections.bird.engagements.plugins.module_utils._connection import DEFAULT_API_URL
+from ansible_collections.bird.engagements.plugins.module_utils._module import env_fallback
+from ansible_collections.bird.engagements.tests.unit.helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONNECTION_SPEC = _connection.connection_argument_spec(env_fallback)
 CREDENTIAL_TYPE = os.path.join(ROOT, 'meta', 'awx-credential-type.yml')
 CREATE_PLAYBOOK = os.path.join(ROOT, 'docs', 'awx', 'create_credential_type.yml')
 MODULE_NAMES = sorted(os.path.splitext(os.path.basename(path))[0]
@@ -104,14 +104,14 @@ def test_every_module_was_inspected(module_specs):
     assert MODULE_NAMES and sorted(module_specs) == MODULE_NAMES
     for spec in module_specs.values():
         # The shared connection options are part of every module's spec.
-        assert set(_module.connection_argument_spec()) <= set(spec)
+        assert set(CONNECTION_SPEC) <= set(spec)
 
 
 def test_injected_variables_are_exactly_the_module_fallbacks(credential_type, module_specs):
-    fallbacks = env_fallbacks(_module.connection_argument_spec())
+    fallbacks = env_fallbacks(CONNECTION_SPEC)
     for spec in module_specs.values():
         fallbacks.update(env_fallbacks(spec))
-    assert set(fallbacks) == {_module.ENV_ACCESS_KEY, _module.ENV_API_URL, _module.ENV_WORKSPACE_ID}
+    assert set(fallbacks) == {_connection.ENV_ACCESS_KEY, _connection.ENV_API_URL, _connection.ENV_WORKSPACE_ID}
     assert set(credential_type['injectors']['env']) == set(fallbacks)
     # Nothing reaches a job in any other way (extra_vars would show in the job's variables).
     assert set(credential_type['injectors']) == {'env'}
@@ -144,10 +144,10 @@ def test_api_url_defaults_to_the_public_api(credential_type):
     assert fields['api_url']['default'] == DEFAULT_API_URL
     env = credential_type['injectors']['env']
     # A credential saved without an API URL still points the modules at the public API ...
-    assert render(env[_module.ENV_API_URL], awx_namespace(credential_type, {'access_key': 'k'})) == DEFAULT_API_URL
-    assert render(env[_module.ENV_API_URL], awx_namespace(credential_type, {'api_url': ''})) == DEFAULT_API_URL
+    assert render(env[_connection.ENV_API_URL], awx_namespace(credential_type, {'access_key': 'k'})) == DEFAULT_API_URL
+    assert render(env[_connection.ENV_API_URL], awx_namespace(credential_type, {'api_url': ''})) == DEFAULT_API_URL
     # ... and an optional workspace left empty is injected as an empty string (see docs/user-guide.md).
-    assert render(env[_module.ENV_WORKSPACE_ID], awx_namespace(credential_type, {'access_key': 'k'})) == ''
+    assert render(env[_connection.ENV_WORKSPACE_ID], awx_namespace(credential_type, {'access_key': 'k'})) == ''
 
 
 def test_awx_accepts_the_credential_type(credential_type):

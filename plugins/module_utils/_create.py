@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Creating Voice connectors without ever making a duplicate, and deleting them. Internal.
+
+A create attempt ends in one of four ways (:func:`attempt_create`):
+
+- ``CREATED``: Bird answered 2xx (with the connector, or without a usable one);
+- ``DUPLICATE``: Bird refused it because the number already has the connector
+  (someone else installed it meanwhile, or an earlier attempt of ours did);
+- ``REFUSED``: Bird refused it for another reason: the entry fails with Bird's words;
+- ``UNCERTAIN``: it failed in a way that does not tell whether it was applied
+  (a 5xx, a lost connection, a timeout): never sent again before a look.
+
+:class:`Creator` sends the creates of every workspace, then handles what is left in
+rounds: one re-read of each workspace's connectors per round (not one per entry),
+looking for the connectors Bird says exist or may have created, until each is found,
+refused, or ``wait_timeout`` runs out (installation is asynchronous). Only uncertain
+creates that are still not listed are sent again, at most ``retries`` times.
+"""
+
+from ansible_collections.bird.engagements.plugins.module_utils._backoff import LOOKUP
+from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
+from ansible_collections.bird.engagements.plugins.module_utils._http import RETRY_CREATE, workspace_path
+from ansible_collections.bird.engagements.plugins.module_utils._identity import connector_id
+from ansible_collections.bird.engagements.plugins.module_utils._workspace import read_voice_connectors
+
+CREATED = 'created'
+DUPLICATE = 'duplicate'
+REFUSED = 'refused'
+UNCERTAIN = 'uncertain'
+
+# Statuses Bird may use for "connector already exists" (which one is unverified).
+DUPLICATE_STATUSES = (409, 422)
+
+
+def is_duplicate_refusal(error):
+    """A 409, or a 422 whose code or message says the connector already exists."""
+    if error.status == 409:
+        return True
+    if error.status == 422:
+        words = ('%s %s' % (error.code or '', error.api_message or '')).lower()
+        return 'exist' in words or 'duplicate' in words
+    return False
+
+
+def create_body(step, template_ref):
+    body = {
+        'name': step.create_name(),
+        'connectorTemplateRef': template_ref,
+        'arguments': {'phoneNumberId': step.phone_number_id},
+    }
+    if step.conversational is not None:
+        body['channelConversationalStatusEnabled'] = bool(step.conversational)
+    return body
+
+
+def attempt_create(client, step, template_ref):
+    """Send one create: ``(kind, connector or None, error or None)``."""
+    try:
+        response = client.request('POST', workspace_path(step.workspace_id, 'connectors'),
+                                  body=create_body(step, template_ref), retry=RETRY_CREATE)
+    except BirdAPIError as err:
+        if err.status in DUPLICATE_STATUSES:
+            return DUPLICATE, None, err
+        if err.maybe_applied or (err.status is None and err.transient):
+            return UNCERTAIN, None, err
+        return REFUSED, None, err
+    body = response.body
+    return CREATED, (body if isinstance(body, dict) and connector_id(body) else None), None
+
+
+class Pending:
+    """A create not settled yet: what happened so far, and whether the connector may be ours."""
+
+    __slots__ = ('outcome', 'kind', 'error', 'sends', 'maybe_ours')
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.kind = None
+        self.error = None
+        self.sends = 0
+        # Whether an attempt of ours may have been applied: a connector found later may then be
+        # ours, and "changed" must not be denied.
+        self.maybe_ours = False
+
+
+class Creator:
+    """Creates the connectors of many outcomes, across workspaces, in rounds."""
+
+    def __init__(self, client, template_ref, slug, deadline, pmap, sleep):
+        self.client = client
+        self.template_ref = template_ref
+        self.slug = slug
+        self.deadline = deadline
+        self.pmap = pmap
+        self.sleep = sleep
+
+    def create_all(self, outcomes):
+        pending = [Pending(o) for o in outcomes]
+        to_send = list(pending)
+        look = 0
+        while pending:
+            for item, (kind, connector, error) in zip(to_send, self.pmap(self._send, to_send)):
+                self._sent(item, kind, connector, error)
+            pending = [p for p in pending if not p.outcome.settled]
+            if not pending:
+                return
+            look += 1
+            self.sleep(min(LOOKUP.delay(look), self.deadline.remaining()))
+            to_send = self._look(pending)
+            pending = [p for p in pending if not p.outcome.settled]
+
+    def _send(self, item):
+        item.sends += 1
+        return attempt_create(self.client, item.outcome.step, self.template_ref)
+
+    def _sent(self, item, kind, connector, error):
+        """The one place where each way a create attempt can end is handled."""
+        outcome = item.outcome
+        item.kind, item.error = kind, error
+        if kind == CREATED:
+            outcome.changed = True
+            if connector is not None:
+                outcome.settle(connector)
+            # else: Bird accepted it without returning the connector; look it up.
+        elif kind == REFUSED:
+            outcome.settle(failure=Failure.from_api(error, outcome.step.prefix))
+        elif kind == UNCERTAIN:
+            item.maybe_ours = True
+        # DUPLICATE: someone else's, or an earlier uncertain attempt of ours; look it up.
+
+    def _look(self, pending):
+        """One re-read per workspace; settle what is found. Returns the creates to send again."""
+        by_workspace = {}
+        for item in pending:
+            by_workspace.setdefault(item.outcome.step.workspace_id, []).append(item)
+        reads = self.pmap(self._read, list(by_workspace))
+        to_send = []
+        for (workspace_id, items), (voice, error) in zip(by_workspace.items(), reads):
+            for item in items:
+                if error is not None:
+                    self._unknown(item, error)
+                    continue
+                found = voice.for_number(item.outcome.step.phone_number_id)
+                if len(found) == 1:
+                    outcome = item.outcome
+                    outcome.changed = outcome.changed or item.maybe_ours
+                    outcome.settle(found[0])
+                elif len(found) > 1:
+                    item.outcome.settle(failure=Failure('%smore than one connector now exists for number %s: %s' % (
+                        item.outcome.step.prefix, item.outcome.step.given,
+                        ', '.join(sorted(connector_id(c) for c in found)))))
+                elif item.kind == UNCERTAIN and item.sends <= self.client.retries:
+                    to_send.append(item)
+                elif self.deadline.passed() or not self._may_still_appear(item):
+                    self._not_found(item)
+        return to_send
+
+    def _read(self, workspace_id):
+        try:
+            return read_voice_connectors(self.client, workspace_id, self.slug), None
+        except BirdAPIError as err:
+            return None, err
+
+    @staticmethod
+    def _may_still_appear(item):
+        """A connector Bird accepted, or says exists, may not be listed yet: keep looking."""
+        return item.kind == CREATED or (item.kind == DUPLICATE and is_duplicate_refusal(item.error))
+
+    def _unknown(self, item, error):
+        # The look failed: say so, and report a change rather than deny one.
+        outcome = item.outcome
+        outcome.changed = outcome.changed or item.maybe_ours
+        cause = ' (after: %s)' % item.error if item.error is not None else ''
+        outcome.settle(failure=Failure.from_api(error, '%scould not check whether the create was applied%s; '
+                                                       'run again: it looks before it creates, so it makes no '
+                                                       'duplicate: ' % (outcome.step.prefix, cause)))
+
+    def _not_found(self, item):
+        outcome, step = item.outcome, item.outcome.step
+        if item.kind == CREATED:
+            message = ('Bird accepted the create but returned no connector id, and none is listed for number %s '
+                       'within wait_timeout: run again to pick it up' % step.given)
+            outcome.settle(failure=Failure(step.prefix + message))
+        elif item.kind == DUPLICATE and is_duplicate_refusal(item.error):
+            item.error.hint = ('Bird says the connector exists, but no %s connector is listed for number %s within '
+                               'wait_timeout: look for a connector of another platform or template on this number'
+                               % (self.slug, step.given))
+            outcome.changed = outcome.changed or item.maybe_ours
+            outcome.settle(failure=Failure.from_api(item.error, step.prefix))
+        else:
+            # A 422 that is not a duplicate refusal, or an uncertain create out of retries.
+            outcome.changed = outcome.changed or item.maybe_ours
+            outcome.settle(failure=Failure.from_api(item.error, step.prefix))
+
+
+def delete(client, outcome):
+    """Delete the outcome's connector. A 404 means someone else removed it, unless an earlier
+    try of ours may have (a lost response)."""
+    step = outcome.step
+    try:
+        response = client.request('DELETE', workspace_path(step.workspace_id, 'connectors',
+                                                           connector_id(step.before)), accept_status=(404,))
+    except BirdAPIError as err:
+        outcome.changed = err.maybe_applied
+        outcome.settle(failure=Failure.from_api(err, step.prefix))
+        return
+    outcome.changed = response.status != 404 or response.uncertain
+    outcome.settle(step.before)

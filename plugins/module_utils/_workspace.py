@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Reading one workspace: its Voice connectors and, where needed, its numbers. Internal.
+
+Used by the planner, the info modules and the lookup, so that all of them see a
+workspace the same way:
+
+- :func:`read_voice_connectors` reads every connector page (no template filter: whether
+  Bird honours it is unverified, and an exact filter would hide other versions), reads
+  one by one the items that do not say their template or number, and indexes the
+  Voice connectors (the template's slug, any version) by number id and by the E.164
+  number they echo.
+- :class:`NumberBook` finds numbers by E.164 or id: by search or GET when few are
+  needed, else from one read of the whole number list.
+"""
+
+from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError
+from ansible_collections.bird.engagements.plugins.module_utils._http import workspace_path
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_id,
+    connector_number_id,
+    connector_phone_number,
+    connector_slug,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import number_e164
+
+# Page sizes: Bird documents 1-99 for numbers and gives no maximum for connectors, so
+# both stay at 99, which the numbers endpoint is known to accept.
+CONNECTOR_PAGE_LIMIT = 99
+NUMBER_PAGE_LIMIT = 99
+CHANNEL_PAGE_LIMIT = 100
+# Up to this many numbers are looked up one by one (a search or a GET each); more, and
+# the workspace's number list is read once.
+LOOKUPS_ONE_BY_ONE_MAX = 3
+
+
+def _serial(func, items):
+    return [func(item) for item in items]
+
+
+class VoiceConnectors:
+    """The Voice connectors of one workspace, indexed. ``others`` counts connectors of other platforms."""
+
+    def __init__(self, workspace_id, slug, connectors):
+        self.workspace_id = workspace_id
+        self.slug = slug
+        self.all = []
+        self.by_number_id = {}
+        self.by_e164 = {}
+        self.without_id = []
+        self.others = 0
+        for connector in connectors:
+            if connector_slug(connector) != slug:
+                self.others += 1
+                continue
+            if connector_id(connector) is None:
+                self.without_id.append(connector)
+                continue
+            self.all.append(connector)
+            number_id = connector_number_id(connector)
+            if number_id:
+                self.by_number_id.setdefault(number_id, []).append(connector)
+            e164 = connector_phone_number(connector)
+            if e164:
+                self.by_e164.setdefault(e164, []).append(connector)
+
+    def for_number(self, number_id=None, e164=None):
+        """Every Voice connector of a number, by its id and by the E.164 number connectors echo."""
+        found = list(self.by_number_id.get(number_id, [])) if number_id else []
+        for connector in self.by_e164.get(e164, []) if e164 else []:
+            other = connector_number_id(connector)
+            if connector not in found and (other is None or number_id is None or other == number_id):
+                found.append(connector)
+        return found
+
+    def page_count(self):
+        """How many list pages the workspace's connectors take (to choose GETs or a list re-read)."""
+        return max(1, -(-(len(self.all) + self.others) // CONNECTOR_PAGE_LIMIT))
+
+
+def list_connectors(client, workspace_id):
+    return client.list_all(workspace_path(workspace_id, 'connectors'), limit=CONNECTOR_PAGE_LIMIT)
+
+
+def get_connector(client, workspace_id, connector_id_):
+    return client.get(workspace_path(workspace_id, 'connectors', connector_id_))
+
+
+def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
+    """Every Voice connector of the workspace (``slug``, any version), with list items completed."""
+    connectors = list_connectors(client, workspace_id)
+
+    def complete(connector):
+        # The list may leave out the template or the number; the connector itself has them.
+        known = connector_slug(connector)
+        if connector_id(connector) and (known is None or (known == slug and connector_number_id(connector) is None)):
+            return get_connector(client, workspace_id, connector_id(connector))
+        return connector
+
+    return VoiceConnectors(workspace_id, slug, pmap(complete, connectors))
+
+
+def list_numbers(client, workspace_id, search=None):
+    params = {'searchTerm': search} if search else None
+    return client.list_all(workspace_path(workspace_id, 'numbers'), params=params, limit=NUMBER_PAGE_LIMIT)
+
+
+class AmbiguousNumber(Exception):
+    """An E.164 number that matches several numbers of the workspace."""
+
+
+class NumberBook:
+    """Finds a workspace's numbers by E.164 or id, reading no more than needed."""
+
+    def __init__(self, client, workspace_id, pmap=_serial):
+        self.client = client
+        self.workspace_id = workspace_id
+        self.pmap = pmap
+        self._all = None
+
+    def all(self):
+        """Every number of the workspace (all pages, read once)."""
+        if self._all is None:
+            self._all = list_numbers(self.client, self.workspace_id)
+        return self._all
+
+    def get(self, number_id):
+        """The number with this id, or None when the workspace has none."""
+        try:
+            return self.client.get(workspace_path(self.workspace_id, 'numbers', number_id))
+        except BirdAPIError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    def matching(self, e164):
+        """Every number with exactly this E.164 form (searched: the API's search also finds partial matches)."""
+        return [n for n in list_numbers(self.client, self.workspace_id, search=e164.lstrip('+'))
+                if number_e164(n) == e164]
+
+    def search(self, e164):
+        """The number with exactly this E.164 form, or None; AmbiguousNumber for several."""
+        return _one(self.matching(e164), e164, self.workspace_id)
+
+    def find(self, wanted):
+        """``{key: number or None or AmbiguousNumber}`` for keys ``('id', id)`` and ``('e164', e164)``."""
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return {}
+        if len(wanted) <= LOOKUPS_ONE_BY_ONE_MAX and self._all is None:
+            def one(key):
+                try:
+                    return self.get(key[1]) if key[0] == 'id' else self.search(key[1])
+                except AmbiguousNumber as err:
+                    return err
+            return dict(zip(wanted, self.pmap(one, wanted)))
+        by_id, by_e164 = {}, {}
+        for number in self.all():
+            if isinstance(number.get('id'), str):
+                by_id[number['id'].lower()] = number
+            by_e164.setdefault(number_e164(number), []).append(number)
+        found = {}
+        for key in wanted:
+            if key[0] == 'id':
+                found[key] = by_id.get(key[1])
+            else:
+                try:
+                    found[key] = _one(by_e164.get(key[1], []), key[1], self.workspace_id)
+                except AmbiguousNumber as err:
+                    found[key] = err
+        return found
+
+
+def _one(found, e164, workspace_id):
+    ids = sorted(set(str(n.get('id')) for n in found))
+    if len(ids) > 1:
+        raise AmbiguousNumber('phone number %s matches several numbers in workspace %s: ids %s; use phone_number_id'
+                              % (e164, workspace_id, ', '.join(ids)))
+    return found[0] if found else None

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers of the unit tests; no server and no process is started by any of them.
+
+- ``response``/``FakeSession``: a scripted stand-in for ``requests.Session``;
+- ``simulator``/``client``: the bundled Bird API simulator in memory (its requests never
+  touch a socket) and a :class:`BirdClient` on it;
+- ``run_module``: a module's ``main()`` in this process, its JSON output parsed.
+"""
+
+import contextlib
+import io
+import json
+import os
+import time
+
+import requests
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.bird.engagements.plugins.module_utils._http import BirdClient
+from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
+from ansible_collections.bird.engagements.tests.simulator import IN_MEMORY_URL, BirdSimulator
+from ansible_collections.bird.engagements.tests.simulator.transport import mount
+
+try:  # ansible-core 2.19 and later
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # pragma: no cover - older cores
+    patch_module_args = None
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMO_SEED = os.path.join(ROOT, 'tests', 'simulator', 'demo_seed.json')
+DEMO_KEY = 'demo-access-key-not-secret'
+WS1 = 'a1b2c3d4-0001-4000-8000-000000000001'
+WS2 = 'a1b2c3d4-0002-4000-8000-000000000002'
+UNKNOWN_WS = 'a1b2c3d4-0009-4000-8000-000000000009'
+N101 = 'b1b2c3d4-0001-4000-8000-000000000101'
+N102 = 'b1b2c3d4-0001-4000-8000-000000000102'
+N103 = 'b1b2c3d4-0001-4000-8000-000000000103'
+N104 = 'b1b2c3d4-0001-4000-8000-000000000104'
+N199 = 'b1b2c3d4-0001-4000-8000-000000000199'
+SMS_ONLY = '+31201230199'
+
+
+# -- a scripted session -------------------------------------------------------------------
+
+def response(status, body=None, headers=None):
+    """A real ``requests.Response`` with a JSON body."""
+    resp = requests.Response()
+    resp.status_code = status
+    resp.headers.update(headers or {})
+    if body is not None:
+        resp._content = json.dumps(body).encode()  # pylint: disable=protected-access
+        resp.headers.setdefault('Content-Type', 'application/json')
+    else:
+        resp._content = b''  # pylint: disable=protected-access
+    return resp
+
+
+class FakeSession(requests.Session):
+    """Answers each request with the next scripted item: a Response, or an exception to raise.
+
+    ``script`` is a list, or a function ``(method, url, params, json) -> item``.
+    """
+
+    def __init__(self, script):
+        super().__init__()
+        self.script = script
+        self.calls = []
+
+    def request(self, method, url, params=None, json=None, timeout=None, verify=None,  # pylint: disable=arguments-differ,redefined-outer-name
+                **kwargs):
+        self.calls.append(dict(method=method, url=url, params=dict(params or {}), json=json, timeout=timeout,
+                               verify=verify, headers=dict(self.headers)))
+        item = self.script(method, url, params, json) if callable(self.script) else self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+# -- the simulator in memory --------------------------------------------------------------
+
+def quick_sleep(seconds):
+    """Retries and lookups wait a fiftieth of what they ask: the simulator's clock is real."""
+    time.sleep(seconds / 50.0)
+
+
+def simulator(**config):
+    """A BirdSimulator (demo seed unless ``seed`` is given), never started: use it through ``client``."""
+    config.setdefault('seed', DEMO_SEED)
+    config.setdefault('quiet', True)
+    return BirdSimulator(config)
+
+
+def client(sim, key=DEMO_KEY, retries=3, concurrency=8, sleep=quick_sleep):
+    """A BirdClient whose requests the in-memory simulator answers."""
+    session = mount(requests.Session(), sim)
+    # Retries wait less, but the pace stays real: the simulator enforces Bird's rate limits in real time.
+    return BirdClient(IN_MEMORY_URL, key, timeout=5, retries=retries, session=session, sleep=sleep,
+                      throttle=Throttle(concurrency))
+
+
+def connectors_of(sim, workspace_id, number_id=None):
+    found = sim.state()['workspaces'][workspace_id]['connectors']
+    return [c for c in found if number_id is None or (c.get('arguments') or {}).get('phoneNumberId') == number_id]
+
+
+def writes(sim):
+    return sim.stats()['writes']
+
+
+# -- modules in this process --------------------------------------------------------------
+
+@contextlib.contextmanager
+def module_args(args):
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))  # pylint: disable=protected-access
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+
+
+def run_module(main, args, check=False, diff=False):
+    """Run a module's ``main()`` with ``args``; return the result it printed (``failed`` set on failure)."""
+    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    out = io.StringIO()
+    with module_args(args), contextlib.redirect_stdout(out):
+        try:
+            main()
+        except SystemExit:
+            pass
+    return json.loads(out.getvalue())
+
+
+def use_simulator(monkeypatch, sim):
+    """Every ``requests.Session`` made from now on (by a module under test) talks to ``sim`` in memory."""
+    original = requests.Session
+    monkeypatch.setattr(requests, 'Session', lambda: mount(original(), sim))
