@@ -9,7 +9,9 @@ Bird limits requests per workspace (by default 50 GET/s and 500 POST/s; a 429 me
 workspace and kind (reads; writes), and under ``concurrency`` requests in flight
 with one :class:`InFlightGate`. Both adapt to Bird's answers: a 429 halves the
 workspace's pace and the number in flight; each success wins some of it back, up to
-the configured ceiling (additive increase, multiplicative decrease).
+the configured ceiling (additive increase, multiplicative decrease). The 429s of
+requests that were in flight together are one signal: after a decrease, further 429s
+within ``COOLDOWN`` seconds do not decrease again.
 """
 
 import threading
@@ -26,6 +28,23 @@ MIN_RATE = 1.0
 MIN_IN_FLIGHT = 1
 # Successes needed to win back what one 429 took away (roughly).
 RECOVERY_SUCCESSES = 20
+# 429s this close to the last decrease answer requests sent before it took effect.
+COOLDOWN = 1.0
+
+
+class _Cooldown:
+    """True at most once per ``COOLDOWN`` seconds (call with the lock of its owner held)."""
+
+    def __init__(self, clock):
+        self._clock = clock
+        self._last = None
+
+    def ready(self):
+        now = self._clock()
+        if self._last is not None and now - self._last < COOLDOWN:
+            return False
+        self._last = now
+        return True
 
 
 class RatePacer:
@@ -38,6 +57,7 @@ class RatePacer:
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
+        self._cooldown = _Cooldown(clock)
 
     def acquire(self):
         with self._lock:
@@ -48,9 +68,10 @@ class RatePacer:
             self._sleep(start - now)
 
     def rate_limited(self):
-        """Bird answered 429: halve the pace."""
+        """Bird answered 429: halve the pace (once for a burst)."""
         with self._lock:
-            self.rate = max(MIN_RATE, self.rate / 2.0)
+            if self._cooldown.ready():
+                self.rate = max(MIN_RATE, self.rate / 2.0)
 
     def succeeded(self):
         with self._lock:
@@ -61,11 +82,12 @@ class RatePacer:
 class InFlightGate:
     """At most ``limit`` requests in flight (thread-safe, adaptive between 1 and ``ceiling``)."""
 
-    def __init__(self, ceiling):
+    def __init__(self, ceiling, clock=time.monotonic):
         self.ceiling = max(MIN_IN_FLIGHT, int(ceiling))
         self.limit = float(self.ceiling)
         self.in_flight = 0
         self._cond = threading.Condition()
+        self._cooldown = _Cooldown(clock)
 
     def __enter__(self):
         with self._cond:
@@ -81,7 +103,8 @@ class InFlightGate:
 
     def rate_limited(self):
         with self._cond:
-            self.limit = max(float(MIN_IN_FLIGHT), self.limit / 2.0)
+            if self._cooldown.ready():
+                self.limit = max(float(MIN_IN_FLIGHT), self.limit / 2.0)
 
     def succeeded(self):
         with self._cond:

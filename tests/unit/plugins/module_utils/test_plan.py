@@ -100,7 +100,8 @@ def test_when_the_list_does_not_say_the_numbers_own_endpoint_may():
 
 # -- malformed answers ---------------------------------------------------------------------
 
-@pytest.mark.parametrize('kind', ['no_results', 'results_not_list', 'not_object', 'token_loop', 'endless'])
+@pytest.mark.parametrize('kind', ['no_results', 'empty_object', 'results_not_list', 'not_object', 'token_loop',
+                                  'endless'])
 @pytest.mark.parametrize('state', ['present', 'absent'])
 def test_a_malformed_connector_list_is_an_error_never_no_connectors(kind, state, monkeypatch):
     monkeypatch.setattr(_http, 'MAX_PAGES', 20)  # an endless list ends at the cap: keep it short here

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import (
+    COOLDOWN,
     HEADROOM,
     InFlightGate,
     RatePacer,
@@ -35,16 +36,22 @@ def test_a_pacer_spaces_request_starts():
 
 
 def test_a_429_halves_the_pace_and_successes_win_it_back():
-    pacer = RatePacer(40)
+    clock = Clock()
+    pacer = RatePacer(40, clock=clock, sleep=clock.sleep)
     pacer.rate_limited()
     assert pacer.rate == 20
+    pacer.rate_limited()  # the same burst: no second decrease
+    assert pacer.rate == 20
+    clock.sleep(COOLDOWN)
     pacer.rate_limited()
+    clock.sleep(COOLDOWN)
     pacer.rate_limited()
     assert pacer.rate == 5
     for dummy in range(100):
         pacer.succeeded()
     assert pacer.rate == 40  # never above the ceiling
     for dummy in range(20):
+        clock.sleep(COOLDOWN)
         pacer.rate_limited()
     assert pacer.rate == 1.0
 
@@ -74,8 +81,12 @@ def test_the_gate_holds_requests_beyond_its_limit():
 
 
 def test_the_gate_shrinks_on_429_and_grows_back_to_its_ceiling():
-    gate = InFlightGate(32)
+    clock = Clock()
+    gate = InFlightGate(32, clock=clock)
     gate.rate_limited()
+    gate.rate_limited()
+    assert int(gate.limit) == 16
+    clock.sleep(COOLDOWN)
     gate.rate_limited()
     assert int(gate.limit) == 8
     for dummy in range(200):
