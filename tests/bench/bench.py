@@ -122,7 +122,7 @@ def scale_block(work, args):
         blocks = []
         for n_workspaces in sizes:
             workspaces = big[:n_workspaces]
-            args_bytes = ansible.write_json('workspaces.json', {'voice_channels_workspaces': workspaces})
+            args_bytes = ansible.write_json('workspaces.json', workspaces)
             rows = run_set(simulator, ansible, workspaces, args.scale_latency, args,
                            'scale %d numbers' % (n_workspaces * args.numbers), args.scale_repeat)
             blocks.append({'numbers': n_workspaces * args.numbers, 'workspaces': n_workspaces, 'rows': rows,
@@ -156,7 +156,7 @@ def main(argv=None):
         simulator = sim.Simulator(work, args.workspaces, args.numbers, args.latencies[0], args.channel_delay)
         try:
             ansible = playbooks.Ansible(os.path.join(work, 'main'), simulator.url, sim.KEY)
-            ansible.write_json('workspaces.json', {'voice_channels_workspaces': workspaces})
+            ansible.write_json('workspaces.json', workspaces)
             for latency in args.latencies:
                 results['main'].append(main_block(simulator, ansible, workspaces, latency, args))
         finally:

@@ -101,21 +101,25 @@ def requests_table(results):
                    'module peak RSS MiB'], lines)
 
 
+PARTS = ('to_first_task', 'argspec', 'task_to_module', 'module_seconds', 'module_to_result', 'set_fact', 'to_end')
+PART_NAMES = ['to first task', 'arg spec check', 'task to module', 'module', 'module to result', 'set_fact',
+              'to end']
+
+
 def overhead_table(results):
-    """Where the role's seconds go: before the module starts, in it, after it ends."""
+    """Where the seconds of a playbook run go (callbacks/bench_timer.py and interpreter.py)."""
     lines = []
-    for block in results['main']:
-        ping = block['ping']
-        lines.append([_ms(block['latency']), 'ping play', '%.2f' % ping['seconds'], _opt(ping, 'start_to_module'),
-                      '%.2f' % ping['module_seconds'], _opt(ping, 'module_to_end'), '-',
-                      '%.0f' % ping['ansible_rss_mib']])
-        for kind in ('fresh', 'converged'):
-            row = find(block['rows'], 'role', kind)
-            lines.append([_ms(block['latency']), 'role, %s' % kind, '%.2f' % row['seconds'],
-                          _opt(row, 'start_to_module'), _opt(row, 'module_seconds'), _opt(row, 'module_to_end'),
-                          '%.0f' % (row.get('result_bytes', 0) / 1024.0), '%.0f' % row['ansible_rss_mib']])
-    return _table(['latency', 'run', 'seconds', 'start to module', 'module', 'module to end', 'result KiB',
-                   'ansible-playbook peak RSS MiB'], lines)
+    blocks = [(b['latency'], b['ping'], b['rows'], '') for b in results['main']]
+    if results.get('scale'):
+        blocks += [(results['scale']['latency'], results['scale']['ping'] if not i else None, s['rows'],
+                    ' (%s)' % '{:,}'.format(s['numbers'])) for i, s in enumerate(results['scale']['sizes'])]
+    for latency, ping, rows, suffix in blocks:
+        runs = [('ping play', ping)] if ping else []
+        runs += [('role, %s%s' % (kind, suffix), find(rows, 'role', kind)) for kind in ('fresh', 'converged')]
+        for name, row in runs:
+            lines.append([_ms(latency), name, '%.2f' % row['seconds']] + [_opt(row, key) for key in PARTS]
+                         + ['%.0f' % (row.get('result_bytes', 0) / 1024.0), '%.0f' % row['ansible_rss_mib']])
+    return _table(['latency', 'run', 'seconds'] + PART_NAMES + ['result KiB', 'ansible-playbook peak RSS MiB'], lines)
 
 
 def scale_table(results):
@@ -130,12 +134,11 @@ def scale_table(results):
             lines.append(['{:,}'.format(size['numbers']), size['workspaces'], kind, '%.2f' % role['seconds'],
                           '%.2f' % (1000.0 * role['seconds'] / size['numbers']), '%.2f' % floor,
                           '%.2f' % (1000.0 * floor / size['numbers']), '%.2fx' % (role['seconds'] / floor),
-                          _opt(role, 'start_to_module'), _opt(role, 'module_seconds'), _opt(role, 'module_to_end'),
-                          _opt(role, 'module_rss_mib', '%.0f'),
+                          _opt(role, 'module_seconds'), _opt(role, 'module_rss_mib', '%.0f'),
                           '%.0f' % role['ansible_rss_mib'], '%.0f' % (size['args_bytes'] / 1024.0),
                           '%.0f' % (role.get('result_bytes', 0) / 1024.0), role['GET'], role['POST'], role['http_429']])
     text = [_table(['numbers', 'workspaces', 'run', 'role s', 'role ms/number', 'floor s', 'floor ms/number', 'ratio',
-                    'start to module', 'module', 'module to end', 'module peak RSS MiB', 'ansible-playbook peak RSS MiB', 'args KiB', 'result KiB',
+                    'module s', 'module peak RSS MiB', 'ansible-playbook peak RSS MiB', 'args KiB', 'result KiB',
                     'GET', 'POST', '429s'], lines)]
     sizes = sorted(s['numbers'] for s in scale['sizes'])
     if len(sizes) >= 2:

@@ -38,16 +38,46 @@ def _last_assigned(state):
     return max(stamps) if stamps else None
 
 
+BREAKDOWN = ('to_first_task', 'argspec', 'task_to_module', 'module_seconds', 'module_to_result', 'set_fact',
+             'to_end')
+
+
+def breakdown(run, module_name, action):
+    """Seconds of a playbook run, in order: start to its first task, the role's argument validation, the
+    module task's start to the module's process, the module, its exit to the task's result, the role's
+    set_fact, and the last task to the end. A part that did not happen is None."""
+    tasks = [t for t in run['tasks'] if t.get('event') == 'task' and t.get('start')]
+    module = playbooks.module_of(run, module_name)
+    by_action = dict((t['action'], t) for t in tasks)
+    result = dict.fromkeys(BREAKDOWN)
+    if tasks:
+        result['to_first_task'] = tasks[0]['start'] - run['start']
+        result['to_end'] = run['end'] - max(t['end'] for t in tasks)
+    if 'ansible.builtin.validate_argument_spec' in by_action:
+        task = by_action['ansible.builtin.validate_argument_spec']
+        result['argspec'] = task['end'] - task['start']
+    if 'ansible.builtin.set_fact' in by_action:
+        task = by_action['ansible.builtin.set_fact']
+        result['set_fact'] = task['end'] - task['start']
+    task = by_action.get(action)
+    if module:
+        result['module_seconds'] = module['end'] - module['start']
+        if task:
+            result['task_to_module'] = module['start'] - task['start']
+            result['module_to_result'] = task['end'] - module['end']
+    return result
+
+
 def ping(ansible, samples):
-    """Median wall time of the one-task play over ``samples`` runs."""
+    """Median wall time of the one-task play over ``samples`` runs (and of each part of it)."""
     runs = [ansible.run(playbooks.PING_PLAY, 'ping') for dummy in range(samples)]
-    seconds = sorted(r['seconds'] for r in runs)
-    module = [playbooks.module_of(r, 'ping') for r in runs]
-    return {'seconds': statistics.median(seconds), 'samples': seconds,
-            'start_to_module': statistics.median(m['start'] - r['start'] for m, r in zip(module, runs) if m),
-            'module_seconds': statistics.median(m['end'] - m['start'] for m in module if m),
-            'module_to_end': statistics.median(r['end'] - m['end'] for m, r in zip(module, runs) if m),
-            'ansible_rss_mib': max(r['ansible_rss_mib'] for r in runs)}
+    parts = [breakdown(r, 'ping', 'ansible.builtin.ping') for r in runs]
+    row = {'seconds': statistics.median(r['seconds'] for r in runs), 'samples': [r['seconds'] for r in runs],
+           'ansible_rss_mib': max(r['ansible_rss_mib'] for r in runs)}
+    for key in BREAKDOWN:
+        values = [p[key] for p in parts if p[key] is not None]
+        row[key] = statistics.median(values) if values else None
+    return row
 
 
 def role(simulator, ansible, workspaces, kind, latency, trace=False):
@@ -76,10 +106,10 @@ def role(simulator, ansible, workspaces, kind, latency, trace=False):
            'numbers': sum(len(w['numbers']) for w in workspaces), 'workspaces': len(workspaces),
            'ansible_rss_mib': run['ansible_rss_mib']}
     row.update(_counts(stats, len(workspaces), log))
+    row.update(breakdown(run, 'bird_voice_connectors', 'bird.engagements.bird_voice_connectors'))
     if module:
-        row.update(module_seconds=module['end'] - module['start'], module_rss_mib=module['maxrss_kib'] / 1024.0,
-                   module_cpu=module['cpu'], result_bytes=module['stdout_bytes'],
-                   start_to_module=module['start'] - run['start'], module_to_end=run['end'] - module['end'])
+        row.update(module_rss_mib=module['maxrss_kib'] / 1024.0, module_cpu=module['cpu'],
+                   result_bytes=module['stdout_bytes'])
     if kind == 'fresh':
         assigned = _last_assigned(state)
         if assigned and module:
