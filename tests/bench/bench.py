@@ -53,6 +53,8 @@ def parse_args(argv=None):
                         help='the first latency only, one run of each scenario, 2 ping and 2 single samples, no scale')
     parser.add_argument('--trace', action='store_true',
                         help='record every request and print the phases of each run (costs CPU: timing suffers)')
+    parser.add_argument('--profile', metavar='DIR',
+                        help='run every module under cProfile, writing <module>-<pid>.prof files to DIR (slower)')
     parser.add_argument('--json', metavar='PATH', help='also write the raw results here')
     args = parser.parse_args(argv)
     args.latencies = [float(v) for v in args.latency.split(',') if v.strip()]
@@ -145,6 +147,9 @@ def machine():
 def main(argv=None):
     args = parse_args(argv)
     started = time.monotonic()
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        os.environ['BIRD_BENCH_PROFILE_DIR'] = os.path.abspath(args.profile)
     work = tempfile.mkdtemp(prefix='bird-bench-')
     results = {'config': {'workspaces': args.workspaces, 'numbers': args.numbers, 'channel_delay': args.channel_delay,
                           'rate_get': 50, 'rate_post': 500, 'max_in_flight': args.max_in_flight,

@@ -74,7 +74,8 @@ class Ansible:
             handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % self.interpreter)
         self.module_log = os.path.join(work, 'modules.jsonl')
         self.task_log = os.path.join(work, 'tasks.jsonl')
-        env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'BIRD_'))}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(('ANSIBLE_', 'BIRD_')) or k == 'BIRD_BENCH_PROFILE_DIR'}
         env.update(BIRD_API_URL=api_url, BIRD_ACCESS_KEY=access_key,
                    ANSIBLE_COLLECTIONS_PATH=os.path.join(work, 'collections'), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
                    ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
