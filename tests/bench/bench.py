@@ -85,9 +85,17 @@ def median_row(samples):
 
 
 def run_set(simulator, ansible, workspaces, latency, args, label, repeat):
-    """Role fresh, role converged, ideal converged (in the state the role left), ideal fresh; ``repeat`` times."""
+    """Role fresh, role converged, ideal converged (in the state the role left), ideal fresh; ``repeat`` times,
+    each time after a share of the ping play samples, so that a change of load hits both sides alike.
+    Returns the median rows and the ping summary."""
     samples = {}
+    pings = []
+    per_round = -(-args.ping_samples // repeat)
     for attempt in range(repeat):
+        count = min(per_round, args.ping_samples - len(pings))
+        if count > 0:
+            log('%s: ping play x %d' % (label, count))
+            pings += scenarios.ping(ansible, count)
         for scenario, kind in (('role', 'fresh'), ('role', 'converged'), ('ideal', 'converged'), ('ideal', 'fresh')):
             log('%s: %s, %s (%d/%d)' % (label, scenario, kind, attempt + 1, repeat))
             if scenario == 'role':
@@ -97,15 +105,13 @@ def run_set(simulator, ansible, workspaces, latency, args, label, repeat):
                                       max_in_flight=args.max_in_flight, poll_interval=args.poll_interval)
             samples.setdefault((scenario, kind), []).append(row)
             log('    %.2f s' % row['seconds'])
-    return [median_row(rows) for rows in samples.values()]
+    return [median_row(rows) for rows in samples.values()], scenarios.ping_summary(pings)
 
 
 def main_block(simulator, ansible, workspaces, latency, args):
     simulator.configure(latency=latency)
     label = '%.0f ms' % (latency * 1000)
-    log('%s: ping play x %d' % (label, args.ping_samples))
-    ping = scenarios.ping(ansible, args.ping_samples)
-    rows = run_set(simulator, ansible, workspaces, latency, args, label, args.repeat)
+    rows, ping = run_set(simulator, ansible, workspaces, latency, args, label, args.repeat)
     single = []
     if args.single_samples:
         log('%s: single module x %d' % (label, args.single_samples))
@@ -120,18 +126,19 @@ def scale_block(work, args):
     simulator = sim.Simulator(work, args.scale_workspaces, args.numbers, args.scale_latency, args.channel_delay)
     try:
         ansible = playbooks.Ansible(os.path.join(work, 'scale'), simulator.url, sim.KEY)
-        ping = scenarios.ping(ansible, args.ping_samples)
         blocks = []
+        pings = []
         for n_workspaces in sizes:
             workspaces = big[:n_workspaces]
             args_bytes = ansible.write_json('workspaces.json', workspaces)
-            rows = run_set(simulator, ansible, workspaces, args.scale_latency, args,
-                           'scale %d numbers' % (n_workspaces * args.numbers), args.scale_repeat)
+            rows, ping = run_set(simulator, ansible, workspaces, args.scale_latency, args,
+                                 'scale %d numbers' % (n_workspaces * args.numbers), args.scale_repeat)
+            pings.append(ping)
             blocks.append({'numbers': n_workspaces * args.numbers, 'workspaces': n_workspaces, 'rows': rows,
-                           'args_bytes': args_bytes})
+                           'args_bytes': args_bytes, 'ping': ping})
     finally:
         simulator.stop()
-    return {'latency': args.scale_latency, 'ping': ping, 'sizes': blocks}
+    return {'latency': args.scale_latency, 'ping': pings[0], 'sizes': blocks}
 
 
 def machine():
@@ -173,6 +180,7 @@ def main(argv=None):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results['elapsed'] = time.monotonic() - started
+    results['machine'] += ', %.1f at the end (%.0f s later)' % (os.getloadavg()[0], results['elapsed'])
     if args.json:
         with open(args.json, 'w', encoding='utf-8') as handle:
             json.dump(results, handle, indent=1, default=list)

@@ -97,7 +97,7 @@ def requests_table(results):
                               row['http_429'], _opt(row, 'module_seconds'), _opt(row, 'assigned_to_module_end'),
                               _opt(row, 'module_rss_mib', '%.0f')])
     return _table(['latency', 'scenario', 'seconds', 'GET', 'POST', 'DELETE', 'connector pages/ws',
-                   'number pages/ws', 'other GETs/ws', 'writes', '429s', 'module s', 'last channel to end s',
+                   'number pages/ws', 'other GETs/ws', 'writes', '429s', 'module s', 'last channel to exit s',
                    'module peak RSS MiB'], lines)
 
 
@@ -111,10 +111,10 @@ def overhead_table(results):
     lines = []
     blocks = [(b['latency'], b['ping'], b['rows'], '') for b in results['main']]
     if results.get('scale'):
-        blocks += [(results['scale']['latency'], results['scale']['ping'] if not i else None, s['rows'],
-                    ' (%s)' % '{:,}'.format(s['numbers'])) for i, s in enumerate(results['scale']['sizes'])]
+        blocks += [(results['scale']['latency'], s['ping'], s['rows'], ' (%s)' % '{:,}'.format(s['numbers']))
+                   for s in results['scale']['sizes']]
     for latency, ping, rows, suffix in blocks:
-        runs = [('ping play', ping)] if ping else []
+        runs = [('ping play' + suffix, ping)]
         runs += [('role, %s%s' % (kind, suffix), find(rows, 'role', kind)) for kind in ('fresh', 'converged')]
         for name, row in runs:
             lines.append([_ms(latency), name, '%.2f' % row['seconds']] + [_opt(row, key) for key in PARTS]
@@ -129,7 +129,7 @@ def scale_table(results):
     for size in scale['sizes']:
         for kind in ('fresh', 'converged'):
             role, ideal = find(size['rows'], 'role', kind), find(size['rows'], 'ideal', kind)
-            floor = floor_of(scale['ping'], ideal)
+            floor = floor_of(size['ping'], ideal)
             per_number[(size['numbers'], kind)] = role['seconds'] / size['numbers']
             lines.append(['{:,}'.format(size['numbers']), size['workspaces'], kind, '%.2f' % role['seconds'],
                           '%.2f' % (1000.0 * role['seconds'] / size['numbers']), '%.2f' % floor,
@@ -211,8 +211,50 @@ def timeline_table(results):
                    'wait: other GETs', 'last request', 'module end', 'end'], lines)
 
 
+def targets_table(results):
+    """Every target, one line each, with what this run measured."""
+    lines = []
+    blocks = results['main']
+    for kind in ('fresh', 'converged'):
+        cells = []
+        for block in blocks:
+            role, ideal = find(block['rows'], 'role', kind), find(block['rows'], 'ideal', kind)
+            ratio = role['seconds'] / floor_of(block['ping'], ideal)
+            cells.append('%s: %.2fx (%s)' % (_ms(block['latency']), ratio, _mark(ratio, TARGETS[kind])))
+        lines.append(['role %s run within %.1fx of its floor' % (kind, TARGETS[kind]), '; '.join(cells)])
+    cells = []
+    for block in blocks:
+        row = find(block['rows'], 'role', 'converged')
+        reads = row['reads']
+        met = row['writes'] == 0 and reads['number_pages'] == 0 and reads['other_gets'] == 0
+        cells.append('%s: %d writes, %.1f connector + %.1f number pages + %.1f other GETs per workspace (%s)' % (
+            _ms(block['latency']), row['writes'], reads['connector_pages'], reads['number_pages'],
+            reads['other_gets'], 'yes' if met else 'no'))
+    lines.append(['converged run writes nothing and reads only connector pages', '; '.join(cells)])
+    cells = []
+    for block in blocks:
+        if block.get('single'):
+            gap = statistics.median(r['assigned_to_module_end'] for r in block['single'])
+            cells.append('%s: %.2f s (%s)' % (_ms(block['latency']), gap, _mark(gap, SINGLE_TARGET)))
+    if cells:
+        lines.append(['single-module create returns within %.1f s of the channel assignment (median)'
+                      % SINGLE_TARGET, '; '.join(cells)])
+    scale = results.get('scale')
+    if scale and len(scale['sizes']) >= 2:
+        small, large = scale['sizes'][0], scale['sizes'][-1]
+        cells = []
+        for kind in ('fresh', 'converged'):
+            ratio = (find(large['rows'], 'role', kind)['seconds'] / large['numbers']) / (
+                find(small['rows'], 'role', kind)['seconds'] / small['numbers'])
+            cells.append('%s: %.2fx (%s)' % (kind, ratio, _mark(ratio, LINEAR_TARGET)))
+        lines.append(['time per number at %s within %.1fx of that at %s' % (
+            '{:,}'.format(large['numbers']), LINEAR_TARGET, '{:,}'.format(small['numbers'])), '; '.join(cells)])
+    return _table(['target', 'measured (met?)'], lines)
+
+
 def render(results):
-    parts = [header(results), '', '### Time against the floor', '', floor_table(results), '',
+    parts = [header(results), '', '### Targets', '', targets_table(results), '',
+             '### Time against the floor', '', floor_table(results), '',
              '### Requests', '', requests_table(results), '', '### Converged run: reads and writes', '',
              converged_reads(results), '', '### Where the role run spends its time', '', overhead_table(results)]
     single = single_table(results)

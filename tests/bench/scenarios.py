@@ -69,8 +69,12 @@ def breakdown(run, module_name, action):
 
 
 def ping(ansible, samples):
-    """Median wall time of the one-task play over ``samples`` runs (and of each part of it)."""
-    runs = [ansible.run(playbooks.PING_PLAY, 'ping') for dummy in range(samples)]
+    """``samples`` runs of the one-task play (to summarize with ping_summary)."""
+    return [ansible.run(playbooks.PING_PLAY, 'ping') for dummy in range(samples)]
+
+
+def ping_summary(runs):
+    """Median wall time of the one-task play's runs (and of each part of them)."""
     parts = [breakdown(r, 'ping', 'ansible.builtin.ping') for r in runs]
     row = {'seconds': statistics.median(r['seconds'] for r in runs), 'samples': [r['seconds'] for r in runs],
            'ansible_rss_mib': max(r['ansible_rss_mib'] for r in runs)}
