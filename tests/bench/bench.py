@@ -56,6 +56,7 @@ def parse_args(argv=None):
     parser.add_argument('--profile', metavar='DIR',
                         help='run every module under cProfile, writing <module>-<pid>.prof files to DIR (slower)')
     parser.add_argument('--json', metavar='PATH', help='also write the raw results here')
+    parser.add_argument('--render', metavar='PATH', help='run nothing: print the tables of a --json file')
     args = parser.parse_args(argv)
     args.latencies = [float(v) for v in args.latency.split(',') if v.strip()]
     if args.quick:
@@ -153,6 +154,10 @@ def machine():
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.render:
+        with open(args.render, encoding='utf-8') as handle:
+            print(report.render(json.load(handle)))
+        return
     started = time.monotonic()
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)

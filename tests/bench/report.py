@@ -125,12 +125,13 @@ def overhead_table(results):
 def scale_table(results):
     scale = results['scale']
     lines = []
-    per_number = {}
+    per_number, floors = {}, {}
     for size in scale['sizes']:
         for kind in ('fresh', 'converged'):
             role, ideal = find(size['rows'], 'role', kind), find(size['rows'], 'ideal', kind)
             floor = floor_of(size['ping'], ideal)
             per_number[(size['numbers'], kind)] = role['seconds'] / size['numbers']
+            floors[(size['numbers'], kind)] = floor
             lines.append(['{:,}'.format(size['numbers']), size['workspaces'], kind, '%.2f' % role['seconds'],
                           '%.2f' % (1000.0 * role['seconds'] / size['numbers']), '%.2f' % floor,
                           '%.2f' % (1000.0 * floor / size['numbers']), '%.2fx' % (role['seconds'] / floor),
@@ -146,9 +147,13 @@ def scale_table(results):
         for kind in ('fresh', 'converged'):
             ratio = per_number[(large, kind)] / per_number[(small, kind)]
             marginal = (per_number[(large, kind)] * large - per_number[(small, kind)] * small) / (large - small)
+            excess = dict((n, (per_number[(n, kind)] * n - floors[(n, kind)]) / n) for n in (small, large))
             text.append('- %s: time per number at %s is %.2fx that at %s (target %.1fx: %s); each number past %s '
-                        'costs %.2f ms' % (kind, '{:,}'.format(large), ratio, '{:,}'.format(small), LINEAR_TARGET,
-                                           _mark(ratio, LINEAR_TARGET), '{:,}'.format(small), 1000.0 * marginal))
+                        'costs %.2f ms; time above the floor per number: %.2f ms at %s, %.2f ms at %s (%.1fx)'
+                        % (kind, '{:,}'.format(large), ratio, '{:,}'.format(small), LINEAR_TARGET,
+                           _mark(ratio, LINEAR_TARGET), '{:,}'.format(small), 1000.0 * marginal,
+                           1000.0 * excess[small], '{:,}'.format(small), 1000.0 * excess[large],
+                           '{:,}'.format(large), excess[large] / excess[small] if excess[small] > 0 else float('nan')))
     return '\n'.join(text)
 
 
