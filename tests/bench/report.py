@@ -143,6 +143,7 @@ def scale_table(results):
                     'GET', 'POST', '429s'], lines)]
     sizes = sorted(s['numbers'] for s in scale['sizes'])
     if len(sizes) >= 2:
+        text.append('')
         small, large = sizes[0], sizes[-1]
         for kind in ('fresh', 'converged'):
             ratio = per_number[(large, kind)] / per_number[(small, kind)]
@@ -258,7 +259,7 @@ def targets_table(results):
 
 
 def render(results):
-    parts = [header(results), '', '### Targets', '', targets_table(results), '',
+    parts = ['```', header(results), '```', '', '### Targets', '', targets_table(results), '',
              '### Time against the floor', '', floor_table(results), '',
              '### Requests', '', requests_table(results), '', '### Converged run: reads and writes', '',
              converged_reads(results), '', '### Where the role run spends its time', '', overhead_table(results)]
