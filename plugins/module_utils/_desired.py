@@ -109,11 +109,12 @@ def request_from_batch(params, check_mode):
     blocks = []
     counters = {}
     order = 0
+    # With several owners, labels count within each and name it: the role passes each host's list in order.
+    several = len(set(block.get('owner') for block in params['workspaces'])) > 1
     for block in params['workspaces']:
         owner = block.get('owner')
-        # Labels count within an owner: the role passes each host's own list, in order.
         index = counters[owner] = counters.get(owner, -1) + 1
-        label = '%sworkspaces[%d]' % ('%s: ' % owner if owner else '', index)
+        label = '%sworkspaces[%d]' % ('%s: ' % owner if owner and several else '', index)
         numbers = []
         for j, number in enumerate(block.get('numbers') or []):
             numbers.append(number_spec(
