@@ -11,7 +11,7 @@ the workspace) and from ``exclusive`` (every other Voice connector of the worksp
 Any failure here stops the run before the first write.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._desired import merge_listings
+from ansible_collections.bird.engagements.plugins.module_utils._desired import listing_conflict
 from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_id,
@@ -120,7 +120,7 @@ class Planner:
         plan.voice = voice = read_voice_connectors(self.client, group.workspace_id, self.slug, self.pmap)
         book = NumberBook(self.client, group.workspace_id, self.pmap)
         self._resolve(plan.steps, voice, book)
-        self._merge_same_numbers(plan.steps)
+        plan.steps = self._merge_same_numbers(plan.steps)
         for step in plan.steps:
             if step.failure is None:
                 self._decide(step, voice, plan.warnings)
@@ -165,19 +165,26 @@ class Planner:
 
     @staticmethod
     def _merge_same_numbers(steps):
-        """Listings that turned out to name one number (an E.164 and an id) are merged or refused."""
-        by_id = {}
+        """Listings that turned out to name one number (an E.164 and an id) are merged, or refused.
+
+        Returns the steps left: a merged step takes the other's listings.
+        """
+        kept, by_id = [], {}
         for step in steps:
-            if step.failure is None and step.phone_number_id:
-                by_id.setdefault(step.phone_number_id, []).append(step)
-        for number_id, same in by_id.items():
-            if len(same) < 2:
+            first = by_id.get(step.phone_number_id) if step.failure is None and step.phone_number_id else None
+            if first is None:
+                if step.failure is None and step.phone_number_id:
+                    by_id[step.phone_number_id] = step
+                kept.append(step)
                 continue
-            dummy, problems = merge_listings([s for step in same for s in step.specs], number_id)
-            for step in same[1:]:
-                step.fail('it is the same number (id %s) as %s%s' % (
-                    number_id, same[0].specs[0].label or 'another entry',
-                    '; ' + '; '.join(problems) if problems else '; list each number once'))
+            conflicts = [c for c in (listing_conflict(first.specs[0], spec) for spec in step.specs) if c]
+            if conflicts:
+                step.fail('it is the same number (id %s) as %s; %s' % (
+                    step.phone_number_id, first.specs[0].label or 'another entry', conflicts[0]))
+                kept.append(step)
+            else:
+                first.specs = first.specs + step.specs
+        return kept
 
     def _decide(self, step, voice, warnings):
         found = voice.for_number(step.phone_number_id, step.phone_number)

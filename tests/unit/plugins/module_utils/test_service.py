@@ -176,3 +176,23 @@ def test_both_forms_of_a_number_must_agree():
         report.message()
     ok = execute(sim, one(WS1, [{'phone_number': '+31201230101', 'phone_number_id': N101}]))
     assert ok.changed and not ok.failed
+
+
+def test_two_owners_naming_one_number_in_two_forms_share_one_create():
+    sim = simulator()
+    report = execute(sim, batch([{'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
+                                 {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number_id': N101}]}]))
+    assert not report.failed and len(report.outcomes) == 1
+    assert [(r['owner'], r['changed']) for r in report.rows()] == [('a', True), ('b', True)]
+    assert sim.stats()['by_route']['POST /workspaces/{ws}/connectors'] == 1
+
+
+def test_two_owners_naming_one_number_in_two_forms_must_agree():
+    sim = simulator()
+    report = execute(sim, batch([
+        {'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
+        {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number_id': N101, 'state': 'absent'}]}]))
+    assert report.stopped and writes(sim) == 0
+    assert messages(report) == [
+        "b: workspaces[0].numbers[0]: it is the same number (id %s) as a: workspaces[0].numbers[0]; "
+        "state 'absent' here, 'present' there; list it the same way, or in one place only" % N101]
