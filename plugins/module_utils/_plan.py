@@ -285,4 +285,3 @@ class Planner:
                    ', '.join(s.given or connector_id(s.before) for s in steps[:10])
                    + (' and %d more' % (len(steps) - 10) if len(steps) > 10 else '')))
         return steps
-

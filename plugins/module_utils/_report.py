@@ -117,8 +117,8 @@ class Report:
             return 'nothing was changed: %s: %s' % (_count(len(problems), 'problem'), _listing(problems))
         failures = self.failures
         if failures:
-            return '%d of %d numbers failed: %s' % (len(failures), len(self.outcomes),
-                                                     _listing([o.failure.message for o in failures]))
+            return '%d of %d numbers failed: %s' % (
+                len(failures), len(self.outcomes), _listing([o.failure.message for o in failures]))
         return 'ok'
 
     def api_error(self):
