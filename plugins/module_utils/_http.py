@@ -295,7 +295,7 @@ class BirdClient:
         if limit:
             params['limit'] = limit
         items = []
-        seen_tokens = set()
+        seen_tokens, seen_ids = set(), set()
         for dummy in range(MAX_PAGES):
             response = self.request('GET', path, params=params)
             page, request_id = response.body, response.request_id
@@ -310,7 +310,13 @@ class BirdClient:
                 if not isinstance(item, dict):
                     raise BirdAPIError.malformed('GET', path, 'a list item must be a JSON object, got %s'
                                                  % _kind(item), request_id)
-            items.extend(results)
+                # An item seen on an earlier page (a page answered twice) is the same resource.
+                key = item.get('id')
+                if isinstance(key, str):
+                    if key in seen_ids:
+                        continue
+                    seen_ids.add(key)
+                items.append(item)
             token = page.get('nextPageToken')
             if not token:
                 return items

@@ -137,7 +137,14 @@ class Planner:
             found = voice.for_number(step.phone_number_id, step.phone_number)
             if len(found) == 1 and step.phone_number_id is None:
                 step.phone_number_id = connector_number_id(found[0])
-            if step.phone_number_id is None or (step.state == 'present' and not found):
+            # Both forms given: the E.164 one is checked against what Bird says, the connector's echo
+            # when there is one, else the number itself.
+            given_both = bool(step.specs and step.specs[0].phone_number and step.specs[0].phone_number_id)
+            echoed = sorted(set(connector_phone_number(c) for c in found if connector_phone_number(c)))
+            if given_both and echoed and echoed != [step.phone_number]:
+                step.fail(self._mismatch(step, echoed[0]))
+                continue
+            if step.phone_number_id is None or (step.state == 'present' and not found) or (given_both and not echoed):
                 key = ('id', step.phone_number_id) if step.phone_number_id else ('e164', step.phone_number)
                 needs.setdefault(key, []).append(step)
         numbers = book.find(needs)
@@ -159,9 +166,13 @@ class Planner:
             step.phone_number_id = number_id.lower()
         e164 = number_e164(number)
         if step.phone_number and e164 and e164 != step.phone_number:
-            step.fail('phone_number %s does not match phone_number_id %s, which is %s'
-                      % (step.phone_number, step.phone_number_id, e164))
+            step.fail(Planner._mismatch(step, e164))
         step.phone_number = step.phone_number or e164
+
+    @staticmethod
+    def _mismatch(step, e164):
+        return 'phone_number %s does not match phone_number_id %s, which is %s' % (
+            step.phone_number, step.phone_number_id, e164)
 
     @staticmethod
     def _merge_same_numbers(steps):

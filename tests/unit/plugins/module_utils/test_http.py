@@ -227,3 +227,11 @@ def test_the_environment_is_read_once_for_the_ca_bundle_and_the_proxies(monkeypa
     monkeypatch.setenv('NO_PROXY', 'api.example.test')
     client, session, dummy = make([response(200, {})])
     assert 'https' not in session.proxies
+
+
+def test_an_item_listed_again_on_a_later_page_is_the_same_resource():
+    pages = [response(200, {'results': [{'id': 'a'}, {'id': 'b'}], 'nextPageToken': 't1'}),
+             response(200, {'results': [{'id': 'a'}, {'id': 'b'}], 'nextPageToken': 't2'}),
+             response(200, {'results': [{'id': 'c'}, {'name': 'no id'}]})]
+    client, dummy, dummy2 = make(pages)
+    assert client.list_all(WS) == [{'id': 'a'}, {'id': 'b'}, {'id': 'c'}, {'name': 'no id'}]
