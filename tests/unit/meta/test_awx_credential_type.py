@@ -194,3 +194,14 @@ def test_create_playbook_reads_this_file(credential_type):
     credential = next(task for task in play['tasks'] if 'awx.awx.credential' in task)
     assert credential.get('no_log') is True
     assert set(credential['awx.awx.credential']['inputs']) <= set(f['id'] for f in credential_type['inputs']['fields'])
+
+
+def test_the_lookup_reads_the_same_variables(credential_type):
+    path = os.path.join(ROOT, 'plugins', 'lookup', 'voice_channel_id.py')
+    with open(path, encoding='utf-8') as handle:
+        source = handle.read()
+    options = yaml.safe_load(re.search(r"DOCUMENTATION = r'''(.*?)'''", source, re.S).group(1))['options']
+    variables = {env['name']: option for option, details in options.items() for env in details.get('env', [])}
+    assert variables == {_connection.ENV_ACCESS_KEY: 'access_key', _connection.ENV_API_URL: 'api_url',
+                         _connection.ENV_WORKSPACE_ID: 'workspace_id'}
+    assert set(variables) == set(credential_type['injectors']['env'])
