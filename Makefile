@@ -61,7 +61,7 @@ venv: $(VENV)/.installed ## Create/refresh .venv (Python 3.12: ansible-core, nox
 .cache/collections/ansible_collections/bird/engagements:
 	@mkdir -p '$(dir $@)' && ln -sfn ../../../.. '$@'
 
-demo: venv ## Run the demo against the bundled simulator (demo/run.sh)
+demo: venv .cache/collections/ansible_collections/bird/engagements ## Run the demo against the bundled simulator (demo/run.sh)
 	@$(RUN) bash demo/run.sh
 
 test: venv ## Run every check (nox sessions, two at a time; about 12 minutes); logs in tests/output/logs/

@@ -7,7 +7,8 @@
 
 The conf.py that `antsibull-docs sphinx-init` writes names, for every
 intersphinx inventory, a local fallback file (``(None, '../python3.inv')``)
-that Sphinx reads when it cannot download the real one. This project's
+that Sphinx reads when it cannot download the real one (the path is relative to
+the site's rst/ source directory). This project's
 machines reach no documentation site, so without these files every strict
 build (``-W``) fails on "failed to reach any of the inventories". This writes
 each missing fallback file: empty for Python and Jinja2 (the generated pages
@@ -84,11 +85,14 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(__doc__ or "")
         return 2
     conf_path = Path(argv[0])
+    # Sphinx reads the fallback paths relative to the source directory, which
+    # is rst/ next to conf.py (build.sh: sphinx-build -M html rst build -c .).
+    source_dir = conf_path.parent / "rst"
     for name, (_url, locations) in intersphinx_mapping(conf_path).items():
         for location in locations if isinstance(locations, tuple) else (locations,):
             if not location or "://" in location:
                 continue
-            target = (conf_path.parent / location).resolve()
+            target = (source_dir / location).resolve()
             if target.exists():
                 continue
             labels = ANSIBLE_LABELS if name.startswith("ansible") else {}
