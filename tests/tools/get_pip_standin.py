@@ -44,8 +44,10 @@ def quiet_pip() -> None:
     ansible-test prints the whole output of every pip run that fills its
     sanity and unit test environments. A site configuration file of the
     environment (``<sys.prefix>/pip.conf``, read by every pip run there)
-    keeps pip's warnings and errors and drops its progress lines. Only
-    inside a virtual environment, never for a system Python.
+    keeps pip's errors and drops the rest: its progress lines, and the
+    warnings a machine's own pip configuration can cause on every package
+    (an extra index that lacks it, for example). Only inside a virtual
+    environment, never for a system Python.
     """
     if sys.prefix == sys.base_prefix:
         return
@@ -53,7 +55,7 @@ def quiet_pip() -> None:
     if not os.path.exists(path):
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(
-                "# written by the bird-engagements get_pip stand-in\n[global]\nquiet = 1\n"
+                "# written by the bird-engagements get_pip stand-in\n[global]\nquiet = 2\n"
             )
 
 

@@ -63,6 +63,8 @@ class Stage:  # pylint: disable=too-many-instance-attributes
             "-e",
             *self.sessions,
         ]
+        if self.posargs:
+            command += ["--", *self.posargs]
         env = dict(os.environ)
         # Check, never rewrite (antsibull-nox's formatters fix files unless in
         # CI), and plain output: the same locally as in CI.
