@@ -81,6 +81,17 @@ COLLECTIONS_CACHE = ROOT / ".cache" / "collections"
 # --- helpers ---------------------------------------------------------------
 
 
+def _ansible_test_dir(session: nox.Session) -> Path:
+    """Where the session's ansible-test package is."""
+    location = session.run(
+        "python",
+        "-c",
+        "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))",
+        silent=True,
+    )
+    return Path((location or "").strip() or "/nonexistent")
+
+
 def _install_get_pip_standin(session: nox.Session) -> None:
     """Let ansible-test bootstrap pip offline.
 
@@ -92,15 +103,9 @@ def _install_get_pip_standin(session: nox.Session) -> None:
     """
     standin = ROOT / "tests" / "tools" / "get_pip_standin.py"
     marker = "bird-engagements get_pip stand-in"
-    location = session.run(
-        "python",
-        "-c",
-        "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))",
-        silent=True,
-    )
-    if not location:  # nox --install-only
+    requirements = _ansible_test_dir(session) / "_internal" / "python_requirements.py"
+    if not requirements.is_file():  # nox --install-only
         return
-    requirements = Path(location.strip()) / "_internal" / "python_requirements.py"
     versions = sorted(
         set(re.findall(r"pip='([0-9][0-9.]*)'", requirements.read_text()))
     )
@@ -210,14 +215,21 @@ def _add_ansible_test_sessions(core: str, python: str, pins: str) -> None:
 
     @nox.session(name=f"ansible-test-units-{core}", python=python, default=False)
     def units(session: nox.Session) -> None:
-        install_core(session)
-        # --venv: ansible-test installs pytest and tests/unit/requirements.txt
-        # into a venv of its own. Every test under tests/unit/ is an
-        # ansible-test unit test (pure: no server, no process); give paths
-        # after `--` to run fewer (make test does so until tests/unit is migrated).
-        _run_ansible_test(session, python, "units", "--venv")
+        # Locally, like integration: this session's venv gets what
+        # ansible-test's units.txt lists (mock, pytest, pytest-mock,
+        # pytest-xdist) and tests/unit/requirements.txt, pinned and cached,
+        # instead of a fresh --venv for every run. Every test under tests/unit/
+        # is an ansible-test unit test (pure: no server, no process); give
+        # paths after `--` to run fewer (make test does so until tests/unit is
+        # migrated).
+        install_core(
+            session,
+            *("mock", "pytest", "pytest-mock", "pytest-xdist"),
+            *("-r", "tests/unit/requirements.txt"),
+        )
+        _run_ansible_test(session, python, "units")
 
-    units.__doc__ = f"ansible-test units with ansible-core {core} (Python {python}), in ansible-test's --venv"
+    units.__doc__ = f"ansible-test units with ansible-core {core} (Python {python})"
 
     @nox.session(name=f"ansible-test-integration-{core}", python=python, default=False)
     def integration(session: nox.Session) -> None:
