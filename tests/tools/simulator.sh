@@ -67,6 +67,7 @@ export ANSIBLE_COLLECTIONS_PATH="$collections"
 export BIRD_API_URL="$(cat "$state/url")"
 export BIRD_ACCESS_KEY=demo-access-key-not-secret
 export BIRD_WORKSPACE_ID=a1b2c3d4-0001-4000-8000-000000000001
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 EOF
         ;;
     *)
