@@ -51,7 +51,8 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	fi
 	@echo '>>> creating $(VENV) (Python 3.12: $(PY312)) from $(REQUIREMENTS)' >&2
 	@'$(PY312)' -m venv --clear '$(VENV)'
-	@'$(VENV)/bin/python' -m pip install --quiet --disable-pip-version-check --requirement '$(REQUIREMENTS)'
+	@# -qq: errors only (this machine's pip configuration warns about every package)
+	@'$(VENV)/bin/python' -m pip install -qq --disable-pip-version-check --requirement '$(REQUIREMENTS)'
 	@touch '$@'
 
 venv: $(VENV)/.installed ## Create/refresh .venv (Python 3.12: ansible-core, nox, antsibull-nox, ansible-lint)

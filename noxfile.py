@@ -189,7 +189,10 @@ def _link_collection() -> Path:
     link = COLLECTIONS_CACHE / "ansible_collections" / "bird" / "engagements"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
-        link.symlink_to(Path("..", "..", "..", ".."), target_is_directory=True)
+        try:
+            link.symlink_to(Path("..", "..", "..", ".."), target_is_directory=True)
+        except FileExistsError:  # a session running at the same time made it
+            pass
     return COLLECTIONS_CACHE
 
 
