@@ -167,7 +167,7 @@ def ideal(simulator, workspaces, kind, latency, trace=False, max_in_flight=32, p
 def single(simulator, ansible, latency, samples):
     """``bird_voice_connector`` for one new number, ``samples`` times (a reset before each): how long after
     Bird assigned the channel the module exited, and the whole ``ansible-playbook`` run ended."""
-    workspace = sim.bird_simulator.generated_ids(simulator.n_workspaces, simulator.n_numbers)[0]
+    workspace = sim.generated_ids(simulator.n_workspaces, simulator.n_numbers)[0]
     rows = []
     for index in range(samples):
         simulator.reset()

@@ -14,12 +14,11 @@ import threading
 import time
 import urllib.request
 
+from ansible_collections.bird.engagements.tests.simulator import generated_ids
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SIMULATOR = os.path.join(ROOT, 'tests', 'simulator', 'bird_simulator.py')
-sys.path.insert(0, os.path.dirname(SIMULATOR))
-
-import bird_simulator  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 KEY = 'bench-access-key'
 TEMPLATE = 'voice-messagebird:1'
@@ -30,7 +29,7 @@ NUMBERS = 'GET /workspaces/{ws}/numbers'
 def entries(n_workspaces, n_numbers):
     """The role's ``voice_channels_workspaces``: half the numbers by E.164, half by id."""
     workspaces = []
-    for workspace in bird_simulator.generated_ids(n_workspaces, n_numbers):
+    for workspace in generated_ids(n_workspaces, n_numbers):
         numbers = [{'phone_number': n['number']} if index % 2 == 0 else {'phone_number_id': n['id']}
                    for index, n in enumerate(workspace['numbers'])]
         workspaces.append({'workspace_id': workspace['id'], 'numbers': numbers})

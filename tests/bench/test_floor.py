@@ -5,15 +5,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ansible_collections.bird.engagements.tests.simulator import run_simulator
 
-import floor  # noqa: E402  pylint: disable=wrong-import-position,import-error
-import sim  # noqa: E402  pylint: disable=wrong-import-position,import-error
+# The benchmark's parts, beside this file (pytest puts its directory on the path, as running bench.py does).
+import floor  # pylint: disable=import-error
+import sim  # pylint: disable=import-error
 
 WORKSPACES, NUMBERS = 3, 150  # 150 numbers: 2 pages of 99 for numbers and for connectors
 
@@ -23,7 +21,7 @@ def fixture_simulator(request):
     config = dict(generate_workspaces=WORKSPACES, numbers_per_workspace=NUMBERS, access_key=sim.KEY,
                   channel_delay=0.3, rate_get=50, rate_post=500)
     config.update(getattr(request, 'param', {}))
-    with sim.bird_simulator.run_simulator(**config) as running:
+    with run_simulator(**config) as running:
         yield running
 
 

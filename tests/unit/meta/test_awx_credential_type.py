@@ -146,7 +146,7 @@ def test_api_url_defaults_to_the_public_api(credential_type):
     # A credential saved without an API URL still points the modules at the public API ...
     assert render(env[_connection.ENV_API_URL], awx_namespace(credential_type, {'access_key': 'k'})) == DEFAULT_API_URL
     assert render(env[_connection.ENV_API_URL], awx_namespace(credential_type, {'api_url': ''})) == DEFAULT_API_URL
-    # ... and an optional workspace left empty is injected as an empty string (see docs/user-guide.md).
+    # ... and an optional workspace left empty is injected as an empty string (see docs/docsite/rst/user_guide.rst).
     assert render(env[_connection.ENV_WORKSPACE_ID], awx_namespace(credential_type, {'access_key': 'k'})) == ''
 
 

@@ -3,7 +3,7 @@
 # API simulator (tests/simulator), run twice: once with the simulator's
 # defaults, once with the other answer to every point the API notes mark
 # "unverified".
-set -eux
+set -eu
 # shellcheck source-path=SCRIPTDIR
 source ../setup_bird_simulator/start.sh
 

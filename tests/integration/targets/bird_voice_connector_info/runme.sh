@@ -2,7 +2,7 @@
 # Integration test of bird.engagements.bird_voice_connector_info against the Bird API simulator,
 # with every list served one item per page; once with the simulator's defaults
 # and once with the other answer to each unverified API point.
-set -eux
+set -eu
 # shellcheck source-path=SCRIPTDIR
 source ../setup_bird_simulator/start.sh
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All three modules with their credentials from module_defaults
 # (group/bird.engagements.bird), the BIRD_* environment variables unset.
-set -eux
+set -eu
 # shellcheck source-path=SCRIPTDIR
 source ../setup_bird_simulator/start.sh
 

@@ -21,13 +21,18 @@
 # - vars.yml (vars_files: ../setup_bird_simulator/vars.yml) gives playbooks the
 #   simulator's live counters and state (sim_stats, sim_state, ...).
 # - Sourcing this file runs the runme a second time as a child whose whole
-#   output (xtrace, ansible, admin calls) is captured, and fails if SIM_SECRET
-#   appears anywhere in it. sim_playbook also checks each playbook's output.
+#   output (ansible, admin calls; xtrace too under `bash -x`) is captured, and
+#   fails if SIM_SECRET appears anywhere in it. sim_playbook also checks each
+#   playbook's output.
+# - The runme scripts run without xtrace (set -eu), so the log shows what the
+#   playbooks do. Debugging with `bash -x runme.sh` is safe: the few lines
+#   that handle the secret switch xtrace off around themselves.
 
 SIM_TARGET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SIM_PYTHON=${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3 || command -v python)}
 export SIM_PYTHON
 
+# Around the lines that handle the secret: xtrace off, then back as it was.
 _sim_xtrace_off() {
     case $- in *x*) _sim_xtrace=1 ;; *) _sim_xtrace= ;; esac
     { set +x; } 2>/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration test of the bird.engagements.voice_channels role against the Bird API simulator.
-set -eux
+set -eu
 # shellcheck source-path=SCRIPTDIR
 source ../setup_bird_simulator/start.sh
 
