@@ -32,6 +32,11 @@ def module(sim, **args):
                                                        retries=1, wait_timeout=10))[0]
 
 
+def batch(sim, *workspaces):
+    return run_in_process('bird_voice_connectors', dict(api_url=sim.url, access_key=DEMO_KEY,
+                                                        workspaces=list(workspaces)))[0]
+
+
 def test_both_forms_that_disagree_fail_before_any_write_when_the_number_has_no_connector(simulator):
     sim = simulator()
     result = module(sim, phone_number=ASKED, phone_number_id=number_id(OTHER))
@@ -62,9 +67,8 @@ def test_both_forms_that_disagree_always_fail_before_any_write(simulator, state,
                                        'the same form')
 def test_two_hosts_may_list_one_number_one_by_e164_the_other_by_its_id(simulator):
     sim = simulator()
-    result = run_in_process('bird_voice_connectors', dict(api_url=sim.url, access_key=DEMO_KEY, workspaces=[
-        dict(workspace_id=WS1, owner='host-a', numbers=[dict(phone_number=OTHER)]),
-        dict(workspace_id=WS1, owner='host-b', numbers=[dict(phone_number_id=number_id(OTHER))])]))[0]
+    result = batch(sim, dict(workspace_id=WS1, owner='host-a', numbers=[dict(phone_number=OTHER)]),
+                   dict(workspace_id=WS1, owner='host-b', numbers=[dict(phone_number_id=number_id(OTHER))]))
     assert not result.get('failed'), result['msg']
     assert [(r['owner'], r['changed']) for r in result['results']] == [('host-a', True), ('host-b', True)]
     assert sim.stats()['writes_applied'] == 1
@@ -72,8 +76,7 @@ def test_two_hosts_may_list_one_number_one_by_e164_the_other_by_its_id(simulator
 
 def test_one_host_listing_one_number_in_both_forms_is_refused_before_any_write(simulator):
     sim = simulator()
-    result = run_in_process('bird_voice_connectors', dict(api_url=sim.url, access_key=DEMO_KEY, workspaces=[
-        dict(workspace_id=WS1, numbers=[dict(phone_number=OTHER), dict(phone_number_id=number_id(OTHER))])]))[0]
+    result = batch(sim, dict(workspace_id=WS1, numbers=[dict(phone_number=OTHER), dict(phone_number_id=number_id(OTHER))]))
     assert result['failed'] and result['msg'].startswith('nothing was changed: '), result
     assert 'it is the same number (id %s) as workspaces[0].numbers[0]' % number_id(OTHER) in result['msg']
     assert sim.stats()['writes'] == 0
