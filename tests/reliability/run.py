@@ -383,16 +383,16 @@ def bad_input_job(rng, tmp, tally, role):
     where = 'bad input (%s)' % ('role' if role else 'module')
     key = leaks.canary_key()
     seed = sims.seed_with_key(key)
-    sims = [sims.start_sim(seed=seed) for dummy in cases]
+    started = [sims.start_sim(seed=seed) for dummy in cases]
     try:
         out = os.path.join(tmp, 'bad.json')
-        play = bad_inputs.bad_input_playbook(os.path.join(tmp, 'bad.yml'), out, cases, [s.url for s in sims], role=role)
+        play = bad_inputs.bad_input_playbook(os.path.join(tmp, 'bad.yml'), out, cases, [s.url for s in started], role=role)
         args = ['-vvvv'] if rng.random() < 0.5 else []
         run = runs.run_playbook(play, runs.ansible_env(None, access_key=key), out_file=out, args=args)
         tally.add('runs')
         count_leaks(tally, where, key, run)
         results = run.result if isinstance(run.result, dict) else {}
-        for case, sim in zip(cases, sims):
+        for case, sim in zip(cases, started):
             stats = sim.stats()
             tally.add('bad_inputs')
             if stats['writes']:
@@ -401,7 +401,7 @@ def bad_input_job(rng, tmp, tally, role):
             for problem in problems:
                 tally.problem('unclear', '%s %s' % (where, case['id']), problem)
     finally:
-        for sim in sims:
+        for sim in started:
             sim.stop()
 
 
