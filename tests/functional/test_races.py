@@ -22,12 +22,9 @@ from ansible_collections.bird.engagements.tests.support.ansible_runs import (
     role_playbook,
     start_playbooks,
 )
+from ansible_collections.bird.engagements.tests.support.simulators import WS1, WS1_VOICE, WS2, WS2_VOICE
 from ansible_collections.bird.engagements.tests.support.simulators import (
     RaceGate,
-    WS1,
-    WS1_VOICE,
-    WS2,
-    WS2_VOICE,
     channel_of,
     connector_count,
     connectors_by_number,
