@@ -49,6 +49,7 @@ import tempfile
 import time
 
 from hypothesis import HealthCheck, settings
+from hypothesis import configuration as hypothesis_configuration
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -68,6 +69,11 @@ from ansible_collections.bird.engagements.tests.support.simulators import (
     seed_with_key,
     start_sim,
 )
+
+if not os.environ.get('HYPOTHESIS_STORAGE_DIRECTORY'):
+    # Even without a database, hypothesis keeps a cache (of constants) in .hypothesis/ of the current directory:
+    # keep it with the other caches, which git and the collection build ignore.
+    hypothesis_configuration.set_hypothesis_home_dir(os.path.join(runs.ROOT, '.cache', 'hypothesis'))
 
 NUMBERS = {WS1: WS1_VOICE + [SMS_ONLY], WS2: list(WS2_VOICE)}
 VOICE = {WS1: list(WS1_VOICE), WS2: list(WS2_VOICE)}
