@@ -158,7 +158,7 @@ importer: venv ## Build the collection into build/ and run galaxy-importer on th
 	@$(RUN) tests/tools/galaxy-importer.sh '$(BUILD_DIR)'
 
 bench: venv ## Run the benchmark (tests/bench/bench.py)
-	@$(RUN) $(VENV)/bin/python tests/bench/bench.py
+	@$(RUN) $(VENV)/bin/python tests/bench/bench.py --scale
 
 clean: ## Remove build and test output (keeps the virtual environments; `make clean-all` removes them too)
 	rm -rf $(BUILD_DIR) tests/output .pytest_cache importer_result.json $(LINT_COLLECTIONS)

@@ -70,7 +70,9 @@ seealso:
 EXAMPLES = r'''
 - name: Call from the support line (key and workspace from BIRD_ACCESS_KEY and BIRD_WORKSPACE_ID)
   ansible.builtin.debug:
-    msg: "POST /workspaces/{{ lookup('ansible.builtin.env', 'BIRD_WORKSPACE_ID') }}/channels/{{ lookup('bird.engagements.voice_channel_id', '+31201234567') }}/calls"
+    msg: >-
+      POST /workspaces/{{ lookup('ansible.builtin.env', 'BIRD_WORKSPACE_ID') }}/channels/{{
+      lookup('bird.engagements.voice_channel_id', '+31201234567') }}/calls
 
 - name: Several at once, in order
   ansible.builtin.set_fact:

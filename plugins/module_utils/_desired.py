@@ -109,11 +109,12 @@ def request_from_batch(params, check_mode):
     blocks = []
     counters = {}
     order = 0
+    # With several owners, labels count within each and name it: the role passes each host's list in order.
+    several = len(set(block.get('owner') for block in params['workspaces'])) > 1
     for block in params['workspaces']:
         owner = block.get('owner')
-        # Labels count within an owner: the role passes each host's own list, in order.
         index = counters[owner] = counters.get(owner, -1) + 1
-        label = '%sworkspaces[%d]' % ('%s: ' % owner if owner else '', index)
+        label = '%sworkspaces[%d]' % ('%s: ' % owner if owner and several else '', index)
         numbers = []
         for j, number in enumerate(block.get('numbers') or []):
             numbers.append(number_spec(
@@ -219,27 +220,35 @@ class WorkspaceGroup(namedtuple('WorkspaceGroup', 'workspace_id numbers settings
         return sorted(set(b.owner for b in self.blocks if b.owner))
 
 
-def merge_listings(listings, key_name):
-    """Merge specs that name one number: ``(kept spec, [problems])``.
+def listing_conflict(first, other):
+    """Why ``other`` may not list the number ``first`` lists, or None when the two can be merged.
 
-    Several owners may list one number if they agree; one owner listing it twice, or
-    owners disagreeing, is an error naming where.
+    Several owners may list one number if they agree on it; one owner listing it twice, or
+    owners disagreeing, is refused.
     """
+    if other.owner == first.owner:
+        return 'list each number once'
+    differ = ['%s %r here, %r there' % (name, mine, theirs)
+              for name, mine, theirs in zip(SETTINGS, other.settings(), first.settings()) if mine != theirs]
+    if differ:
+        return '%s; list it the same way, or in one place only' % ', '.join(differ)
+    return None
+
+
+def merge_listings(listings, key_name):
+    """Merge specs that name one number: the problems, naming where, if they cannot be merged."""
     first = listings[0]
     problems = []
-    owners = {}
-    for spec in listings:
-        if spec.owner in owners:
-            problems.append('%sthe same number (%s) is already listed as %s; list each number once'
-                            % (spec.prefix, key_name, owners[spec.owner].label))
+    for other in listings[1:]:
+        conflict = listing_conflict(first, other)
+        if conflict is None:
+            continue
+        if other.owner == first.owner:
+            problems.append('%sthe same number (%s) is already listed as %s; %s'
+                            % (other.prefix, key_name, first.label, conflict))
         else:
-            owners[spec.owner] = spec
-        differ = ['%s %r here, %r there' % (name, mine, theirs)
-                  for name, mine, theirs in zip(SETTINGS, spec.settings(), first.settings()) if mine != theirs]
-        if differ:
-            problems.append('%sconflicts with %s for number %s: %s; list it the same way, or in one place only'
-                            % (spec.prefix, first.label, key_name, ', '.join(differ)))
-    return first, problems
+            problems.append('%sconflicts with %s for number %s: %s' % (other.prefix, first.label, key_name, conflict))
+    return problems
 
 
 def group_workspaces(req):
@@ -266,8 +275,7 @@ def group_workspaces(req):
                 listed.setdefault(key, []).append(spec)
         numbers = []
         for key, listings in listed.items():
-            dummy, found = merge_listings(listings, key)
-            problems.extend(found)
+            problems.extend(merge_listings(listings, key))
             numbers.append(tuple(listings))
         result.append(WorkspaceGroup(workspace_id, tuple(numbers), blocks[0].settings(), tuple(blocks)))
     return result, problems

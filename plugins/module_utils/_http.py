@@ -13,6 +13,7 @@ policy, the request rates and in-flight limit (``_throttle``), pagination over
 """
 
 import email.utils
+import os
 import random
 import threading
 import time
@@ -125,8 +126,15 @@ class BirdClient:
         })
         # Passed with every request: a session-level setting would lose to REQUESTS_CA_BUNDLE.
         # validate_certs=false wins over ca_path, as in Ansible's own URL handling.
-        self.verify = (ca_path or True) if validate_certs else False
+        # The environment is read once, as requests would read it: without ca_path, the CA bundle of
+        # REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE); the proxies (HTTPS_PROXY, NO_PROXY, ...) for the API's
+        # host. Left to requests, it is read again for every request, and ~/.netrc could replace the
+        # Authorization header.
+        environment_ca = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
+        self.verify = (ca_path or environment_ca or True) if validate_certs else False
         self.session.verify = self.verify
+        self.session.proxies = requests.utils.get_environ_proxies(self.api_url)
+        self.session.trust_env = False
         if not validate_certs:
             try:
                 import urllib3
@@ -226,8 +234,8 @@ class BirdClient:
         segments = path.split('/')
         workspace = segments[2] if len(segments) > 2 and segments[1] == 'workspaces' else ''
         pacer = self.throttle.pacer(workspace, method)
+        pacer.acquire()  # before taking a place in flight: waiting for the pace holds none
         with self.throttle.gate:
-            pacer.acquire()
             self._count('requests')
             try:
                 response = self.session.request(method, self.api_url + path, params=params, json=body,
@@ -287,7 +295,7 @@ class BirdClient:
         if limit:
             params['limit'] = limit
         items = []
-        seen_tokens = set()
+        seen_tokens, seen_ids = set(), set()
         for dummy in range(MAX_PAGES):
             response = self.request('GET', path, params=params)
             page, request_id = response.body, response.request_id
@@ -302,7 +310,13 @@ class BirdClient:
                 if not isinstance(item, dict):
                     raise BirdAPIError.malformed('GET', path, 'a list item must be a JSON object, got %s'
                                                  % _kind(item), request_id)
-            items.extend(results)
+                # An item seen on an earlier page (a page answered twice) is the same resource.
+                key = item.get('id')
+                if isinstance(key, str):
+                    if key in seen_ids:
+                        continue
+                    seen_ids.add(key)
+                items.append(item)
             token = page.get('nextPageToken')
             if not token:
                 return items

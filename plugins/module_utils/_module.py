@@ -109,6 +109,8 @@ class BirdModule(AnsibleModule):
         if len(report.warnings) > MAX_WARNINGS:
             self.warn('and %d more warnings like these' % (len(report.warnings) - MAX_WARNINGS))
         failed, msg, fields = report.result(single=single, diff=self._diff)
+        # Texts from Bird were scrubbed by the client; exit_json and fail_json mask every no_log
+        # value (the key as given and as stripped) in the whole result once more.
         if failed:
-            self.fail_json(msg=self.scrub(msg), **self.scrub(fields))
-        self.exit_json(**self.scrub(fields))
+            self.fail_json(msg=self.scrub(msg), **fields)
+        self.exit_json(**fields)

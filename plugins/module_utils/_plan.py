@@ -11,7 +11,7 @@ the workspace) and from ``exclusive`` (every other Voice connector of the worksp
 Any failure here stops the run before the first write.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._desired import merge_listings
+from ansible_collections.bird.engagements.plugins.module_utils._desired import listing_conflict
 from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_id,
@@ -120,7 +120,7 @@ class Planner:
         plan.voice = voice = read_voice_connectors(self.client, group.workspace_id, self.slug, self.pmap)
         book = NumberBook(self.client, group.workspace_id, self.pmap)
         self._resolve(plan.steps, voice, book)
-        self._merge_same_numbers(plan.steps)
+        plan.steps = self._merge_same_numbers(plan.steps)
         for step in plan.steps:
             if step.failure is None:
                 self._decide(step, voice, plan.warnings)
@@ -137,7 +137,14 @@ class Planner:
             found = voice.for_number(step.phone_number_id, step.phone_number)
             if len(found) == 1 and step.phone_number_id is None:
                 step.phone_number_id = connector_number_id(found[0])
-            if step.phone_number_id is None or (step.state == 'present' and not found):
+            # Both forms given: the E.164 one is checked against what Bird says, the connector's echo
+            # when there is one, else the number itself.
+            given_both = bool(step.specs and step.specs[0].phone_number and step.specs[0].phone_number_id)
+            echoed = sorted(set(connector_phone_number(c) for c in found if connector_phone_number(c)))
+            if given_both and echoed and echoed != [step.phone_number]:
+                step.fail(self._mismatch(step, echoed[0]))
+                continue
+            if step.phone_number_id is None or (step.state == 'present' and not found) or (given_both and not echoed):
                 key = ('id', step.phone_number_id) if step.phone_number_id else ('e164', step.phone_number)
                 needs.setdefault(key, []).append(step)
         numbers = book.find(needs)
@@ -159,25 +166,36 @@ class Planner:
             step.phone_number_id = number_id.lower()
         e164 = number_e164(number)
         if step.phone_number and e164 and e164 != step.phone_number:
-            step.fail('phone_number %s does not match phone_number_id %s, which is %s'
-                      % (step.phone_number, step.phone_number_id, e164))
+            step.fail(Planner._mismatch(step, e164))
         step.phone_number = step.phone_number or e164
 
     @staticmethod
+    def _mismatch(step, e164):
+        return 'phone_number %s does not match phone_number_id %s, which is %s' % (
+            step.phone_number, step.phone_number_id, e164)
+
+    @staticmethod
     def _merge_same_numbers(steps):
-        """Listings that turned out to name one number (an E.164 and an id) are merged or refused."""
-        by_id = {}
+        """Listings that turned out to name one number (an E.164 and an id) are merged, or refused.
+
+        Returns the steps left: a merged step takes the other's listings.
+        """
+        kept, by_id = [], {}
         for step in steps:
-            if step.failure is None and step.phone_number_id:
-                by_id.setdefault(step.phone_number_id, []).append(step)
-        for number_id, same in by_id.items():
-            if len(same) < 2:
+            first = by_id.get(step.phone_number_id) if step.failure is None and step.phone_number_id else None
+            if first is None:
+                if step.failure is None and step.phone_number_id:
+                    by_id[step.phone_number_id] = step
+                kept.append(step)
                 continue
-            dummy, problems = merge_listings([s for step in same for s in step.specs], number_id)
-            for step in same[1:]:
-                step.fail('it is the same number (id %s) as %s%s' % (
-                    number_id, same[0].specs[0].label or 'another entry',
-                    '; ' + '; '.join(problems) if problems else '; list each number once'))
+            conflicts = [c for c in (listing_conflict(first.specs[0], spec) for spec in step.specs) if c]
+            if conflicts:
+                step.fail('it is the same number (id %s) as %s; %s' % (
+                    step.phone_number_id, first.specs[0].label or 'another entry', conflicts[0]))
+                kept.append(step)
+            else:
+                first.specs = first.specs + step.specs
+        return kept
 
     def _decide(self, step, voice, warnings):
         found = voice.for_number(step.phone_number_id, step.phone_number)
@@ -278,4 +296,3 @@ class Planner:
                    ', '.join(s.given or connector_id(s.before) for s in steps[:10])
                    + (' and %d more' % (len(steps) - 10) if len(steps) > 10 else '')))
         return steps
-

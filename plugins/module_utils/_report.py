@@ -110,15 +110,15 @@ class Report:
 
     def message(self):
         if self.problems and not self.outcomes:
-            return 'nothing was changed: %s' % _listing([p.message for p in self.problems])
+            return 'nothing was changed: %s in the input: %s' % (
+                _count(len(self.problems), 'problem'), _listing([p.message for p in self.problems]))
         if self.stopped:
             problems = [p.message for p in self.problems] + [o.failure.message for o in self.failures]
-            return 'nothing was changed: %d problem%s: %s' % (
-                len(problems), '' if len(problems) == 1 else 's', _listing(problems))
+            return 'nothing was changed: %s: %s' % (_count(len(problems), 'problem'), _listing(problems))
         failures = self.failures
         if failures:
-            return '%d of %d numbers failed: %s' % (len(failures), len(self.outcomes),
-                                                     _listing([o.failure.message for o in failures]))
+            return '%d of %d numbers failed: %s' % (
+                len(failures), len(self.outcomes), _listing([o.failure.message for o in failures]))
         return 'ok'
 
     def api_error(self):
@@ -224,6 +224,10 @@ class Report:
         before = dict(common, **outcome.managed(False, self.template_ref))
         after = dict(common, **outcome.managed(True, self.template_ref))
         return dict(before=before, after=after)
+
+
+def _count(number, noun):
+    return '%d %s%s' % (number, noun, '' if number == 1 else 's')
 
 
 def _listing(messages):

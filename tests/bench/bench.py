@@ -1,14 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark: the voice_channels role against a per-number loop of bird_voice_connector.
+"""Benchmark: the voice_channels role against its floor, measured in the same run.
 
-Runs against the bundled simulator with Bird's default rate limits (50 GET/s
-and 500 POST/s per workspace), 20 ms latency per request and a 1 s channel
-assignment delay, and prints, for each scenario, wall time, requests by method,
-writes and 429s. Not part of the test suite: `make bench`.
+For each latency, against the bundled simulator (Bird's default limits, 50 GET/s and 500 POST/s
+per workspace; a channel delay): the role fresh (no connectors) and converged (everything in
+place), and the floor of each: a one-task ``ansible.builtin.ping`` play plus the ideal client
+(floor.py) doing the same job in the same simulator state. Then the single-module create
+latency, and with --scale the role over 10,000 numbers beside 1,000. See docs/performance.md.
+Not part of the test suite: ``make bench``.
 
-    python tests/bench/bench.py [--workspaces 10] [--numbers 100] [--loop-numbers N]
+    python tests/bench/bench.py                  # 20 and 100 ms; no scale run
+    python tests/bench/bench.py --scale          # what make bench runs
+    python tests/bench/bench.py --quick          # 20 ms only, fewer samples (about a minute)
+    python tests/bench/bench.py --trace          # also the phases of every run (perturbs the timing)
 """
 
 from __future__ import annotations
@@ -18,173 +23,174 @@ import json
 import os
 import platform
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'simulator'))
-
-import bird_simulator  # noqa: E402  pylint: disable=wrong-import-position
-
-KEY = 'bench-access-key'
-
-ROLE_PLAY = """---
-- name: Role
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Provision with the role
-      ansible.builtin.include_role:
-        name: bird.engagements.voice_channels
-      vars:
-        voice_channels_workspaces: "{{ lookup('ansible.builtin.file', 'workspaces.json') | from_json }}"
-"""
-
-LOOP_PLAY = """---
-- name: Loop
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Provision number by number
-      bird.engagements.bird_voice_connector:
-        workspace_id: "{{ item.workspace_id }}"
-        phone_number: "{{ item.phone_number | default(omit) }}"
-        phone_number_id: "{{ item.phone_number_id | default(omit) }}"
-      loop: "{{ lookup('ansible.builtin.file', 'items.json') | from_json }}"
-      loop_control:
-        label: "{{ item.phone_number | default(item.phone_number_id) }}"
-"""
+import playbooks  # pylint: disable=import-error
+import report  # pylint: disable=import-error
+import scenarios  # pylint: disable=import-error
+import sim  # pylint: disable=import-error
 
 
-def admin(url, method, path):
-    request = urllib.request.Request(url + path, method=method, data=b'' if method == 'POST' else None)
-    with urllib.request.urlopen(request, timeout=30) as response:  # nosec - local simulator only
-        return json.loads(response.read() or b'null')
-
-
-def start_simulator(work, args):
-    url_file = os.path.join(work, 'url')
-    cmd = [sys.executable, os.path.join(ROOT, 'tests', 'simulator', 'bird_simulator.py'), '--port', '0',
-           '--generate-workspaces', str(args.workspaces), '--numbers-per-workspace', str(args.numbers),
-           '--access-key', KEY, '--latency', str(args.latency), '--channel-delay', str(args.channel_delay),
-           '--rate-get', '50', '--rate-post', '500', '--url-file', url_file, '--quiet']
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # pylint: disable=consider-using-with
-    deadline = time.time() + 30
-    while not os.path.exists(url_file):
-        if time.time() > deadline or proc.poll() is not None:
-            raise SystemExit('the simulator did not start')
-        time.sleep(0.05)
-    with open(url_file, encoding='utf-8') as handle:
-        return proc, handle.read().strip()
-
-
-def run_playbook(work, env, play, label):
-    path = os.path.join(work, 'play.yml')
-    with open(path, 'w', encoding='utf-8') as handle:
-        handle.write(play)
-    start = time.monotonic()
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), path], cwd=work,
-                          env=env, capture_output=True, text=True, check=False)
-    elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise SystemExit('%s failed' % label)
-    return elapsed
-
-
-def main():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--latency', default='0.02,0.1', help='simulated latencies in seconds, comma-separated')
     parser.add_argument('--workspaces', type=int, default=10)
     parser.add_argument('--numbers', type=int, default=100, help='numbers per workspace')
-    parser.add_argument('--loop-numbers', type=int, default=None,
-                        help='run the per-number loop over only the first N numbers (default: all)')
-    parser.add_argument('--latency', type=float, default=0.02)
     parser.add_argument('--channel-delay', type=float, default=1.0)
-    parser.add_argument('--skip-loop', action='store_true', help='only run the role')
-    args = parser.parse_args()
+    parser.add_argument('--repeat', type=int, default=3, help='runs of each role/ideal scenario (median)')
+    parser.add_argument('--scale-repeat', type=int, default=1, help='the same for the scale runs')
+    parser.add_argument('--ping-samples', type=int, default=3, help='runs of the ping play per latency (median)')
+    parser.add_argument('--single-samples', type=int, default=5, help='single-module runs per latency (0: none)')
+    parser.add_argument('--scale', action='store_true', help='also 10,000 numbers beside 1,000')
+    parser.add_argument('--scale-workspaces', type=int, default=100)
+    parser.add_argument('--scale-latency', type=float, default=None, help='default: the first --latency')
+    parser.add_argument('--max-in-flight', type=int, default=32, help="the ideal client's bound")
+    parser.add_argument('--poll-interval', type=float, default=0.1, help="the ideal client's re-read period")
+    parser.add_argument('--quick', action='store_true',
+                        help='the first latency only, one run of each scenario, 2 ping and 2 single samples, no scale')
+    parser.add_argument('--trace', action='store_true',
+                        help='record every request and print the phases of each run (costs CPU: timing suffers)')
+    parser.add_argument('--profile', metavar='DIR',
+                        help='run every module under cProfile, writing <module>-<pid>.prof files to DIR (slower)')
+    parser.add_argument('--json', metavar='PATH', help='also write the raw results here')
+    parser.add_argument('--render', metavar='PATH', help='run nothing: print the tables of a --json file')
+    args = parser.parse_args(argv)
+    args.latencies = [float(v) for v in args.latency.split(',') if v.strip()]
+    if args.quick:
+        args.latencies = args.latencies[:1]
+        args.repeat = 1
+        args.ping_samples = min(args.ping_samples, 2)
+        args.single_samples = min(args.single_samples, 2)
+        args.scale = False
+    if args.scale_latency is None:
+        args.scale_latency = args.latencies[0]
+    return args
 
-    work = tempfile.mkdtemp(prefix='bird-bench-')
-    collections = os.path.join(work, 'collections', 'ansible_collections', 'bird')
-    os.makedirs(collections)
-    os.symlink(ROOT, os.path.join(collections, 'engagements'))
-    sim, url = start_simulator(work, args)
+
+def log(message):
+    sys.stderr.write('[bench %s] %s\n' % (time.strftime('%H:%M:%S'), message))
+    sys.stderr.flush()
+
+
+def median_row(samples):
+    """The sample with the median time (the lower middle one for an even count), with every time."""
+    ordered = sorted(samples, key=lambda r: r['seconds'])
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    row['samples'] = [r['seconds'] for r in samples]
+    if len(samples) > 1:
+        row['seconds'] = statistics.median(r['seconds'] for r in samples)
+    return row
+
+
+def run_set(simulator, ansible, workspaces, latency, args, label, repeat):
+    """Role fresh, role converged, ideal converged (in the state the role left), ideal fresh; ``repeat`` times,
+    each time after a share of the ping play samples, so that a change of load hits both sides alike.
+    Returns the median rows and the ping summary."""
+    samples = {}
+    pings = []
+    per_round = -(-args.ping_samples // repeat)
+    for attempt in range(repeat):
+        count = min(per_round, args.ping_samples - len(pings))
+        if count > 0:
+            log('%s: ping play x %d' % (label, count))
+            pings += scenarios.ping(ansible, count)
+        for scenario, kind in (('role', 'fresh'), ('role', 'converged'), ('ideal', 'converged'), ('ideal', 'fresh')):
+            log('%s: %s, %s (%d/%d)' % (label, scenario, kind, attempt + 1, repeat))
+            if scenario == 'role':
+                row = scenarios.role(simulator, ansible, workspaces, kind, latency, trace=args.trace)
+            else:
+                row = scenarios.ideal(simulator, workspaces, kind, latency, trace=args.trace,
+                                      max_in_flight=args.max_in_flight, poll_interval=args.poll_interval)
+            samples.setdefault((scenario, kind), []).append(row)
+            log('    %.2f s' % row['seconds'])
+    return [median_row(rows) for rows in samples.values()], scenarios.ping_summary(pings)
+
+
+def main_block(simulator, ansible, workspaces, latency, args):
+    simulator.configure(latency=latency)
+    label = '%.0f ms' % (latency * 1000)
+    rows, ping = run_set(simulator, ansible, workspaces, latency, args, label, args.repeat)
+    single = []
+    if args.single_samples:
+        log('%s: single module x %d' % (label, args.single_samples))
+        single = scenarios.single(simulator, ansible, latency, args.single_samples)
+    return {'latency': latency, 'ping': ping, 'rows': rows, 'single': single}
+
+
+def scale_block(work, args):
+    big = sim.entries(args.scale_workspaces, args.numbers)
+    sizes = [args.workspaces, args.scale_workspaces]
+    log('scale: starting a simulator with %d workspaces' % args.scale_workspaces)
+    simulator = sim.Simulator(work, args.scale_workspaces, args.numbers, args.scale_latency, args.channel_delay)
     try:
-        generated = bird_simulator.generated_ids(args.workspaces, args.numbers)
-        workspaces, items = [], []
-        for workspace in generated:
-            numbers = []
-            for index, number in enumerate(workspace['numbers']):
-                # Half by E.164, half by id: both lookups are exercised.
-                entry = {'phone_number': number['number']} if index % 2 == 0 else {'phone_number_id': number['id']}
-                numbers.append(entry)
-                items.append(dict(entry, workspace_id=workspace['id']))
-            workspaces.append({'workspace_id': workspace['id'], 'numbers': numbers})
-        total = len(items)
-        loop_items = items[:args.loop_numbers] if args.loop_numbers else items
-        with open(os.path.join(work, 'workspaces.json'), 'w', encoding='utf-8') as handle:
-            json.dump(workspaces, handle)
-        with open(os.path.join(work, 'items.json'), 'w', encoding='utf-8') as handle:
-            json.dump(loop_items, handle)
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'BIRD_'))}
-        env.update(BIRD_API_URL=url, BIRD_ACCESS_KEY=KEY, ANSIBLE_COLLECTIONS_PATH=os.path.join(work, 'collections'),
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='false',
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
-                   PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
-
-        scenarios = [('role, fresh', ROLE_PLAY, total), ('role, converged', ROLE_PLAY, total)]
-        if not args.skip_loop:
-            scenarios += [('reset', None, 0), ('loop, fresh', LOOP_PLAY, len(loop_items)),
-                          ('loop, converged', LOOP_PLAY, len(loop_items))]
-        rows = []
-        for label, play, count in scenarios:
-            if play is None:
-                admin(url, 'POST', '/_sim/reset')
-                continue
-            admin(url, 'POST', '/_sim/reset-stats')
-            elapsed = run_playbook(work, env, play, label)
-            stats = admin(url, 'GET', '/_sim/stats')
-            rows.append(dict(scenario=label, numbers=count, seconds=round(elapsed, 2),
-                             ms_per_number=round(1000 * elapsed / count, 1), GET=stats['by_method'].get('GET', 0),
-                             POST=stats['by_method'].get('POST', 0), DELETE=stats['by_method'].get('DELETE', 0),
-                             writes=stats['writes'], http_429=stats['by_status'].get('429', 0),
-                             connectors=sum(len(ws['connectors']) for ws in admin(url, 'GET', '/_sim/state')
-                                            ['workspaces'].values())))
+        ansible = playbooks.Ansible(os.path.join(work, 'scale'), simulator.url, sim.KEY)
+        blocks = []
+        pings = []
+        for n_workspaces in sizes:
+            workspaces = big[:n_workspaces]
+            args_bytes = ansible.write_json('workspaces.json', workspaces)
+            rows, ping = run_set(simulator, ansible, workspaces, args.scale_latency, args,
+                                 'scale %d numbers' % (n_workspaces * args.numbers), args.scale_repeat)
+            pings.append(ping)
+            blocks.append({'numbers': n_workspaces * args.numbers, 'workspaces': n_workspaces, 'rows': rows,
+                           'args_bytes': args_bytes, 'ping': ping})
     finally:
-        sim.terminate()
-        sim.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
-
-    print('Bird voice_channels benchmark: %d workspaces x %d numbers, %.0f ms latency, %.1f s channel delay, '
-          'rate limits 50 GET/s and 500 POST/s per workspace'
-          % (args.workspaces, args.numbers, args.latency * 1000, args.channel_delay))
-    print('machine: %s, %d cores, Python %s, %s'
-          % (platform.machine(), os.cpu_count(), platform.python_version(), _ansible_version()))
-    columns = ['scenario', 'numbers', 'seconds', 'ms_per_number', 'GET', 'POST', 'DELETE', 'writes', 'http_429',
-               'connectors']
-    print('| ' + ' | '.join(columns) + ' |')
-    print('|' + '---|' * len(columns))
-    for row in rows:
-        print('| ' + ' | '.join(str(row[c]) for c in columns) + ' |')
-    by = dict((r['scenario'], r) for r in rows)
-    if 'loop, fresh' in by:
-        for kind in ('fresh', 'converged'):
-            ratio = by['loop, %s' % kind]['ms_per_number'] / by['role, %s' % kind]['ms_per_number']
-            print('role is %.0fx faster per number than the loop (%s)' % (ratio, kind))
-    converged = by['role, converged']
-    print('role, converged: %d writes, %.1f reads per workspace'
-          % (converged['writes'], converged['GET'] / args.workspaces))
+        simulator.stop()
+    return {'latency': args.scale_latency, 'ping': pings[0], 'sizes': blocks}
 
 
-def _ansible_version():
+def machine():
     try:
         from ansible.release import __version__  # pylint: disable=import-outside-toplevel
-        return 'ansible-core %s' % __version__
     except ImportError:
-        return 'ansible-core ?'
+        __version__ = '?'
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    return '%s, %d cores, Python %s, ansible-core %s, load average %.1f at the start' % (
+        platform.machine(), os.cpu_count(), platform.python_version(), __version__, load)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.render:
+        with open(args.render, encoding='utf-8') as handle:
+            print(report.render(json.load(handle)))
+        return
+    started = time.monotonic()
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        os.environ['BIRD_BENCH_PROFILE_DIR'] = os.path.abspath(args.profile)
+    work = tempfile.mkdtemp(prefix='bird-bench-')
+    results = {'config': {'workspaces': args.workspaces, 'numbers': args.numbers, 'channel_delay': args.channel_delay,
+                          'rate_get': 50, 'rate_post': 500, 'max_in_flight': args.max_in_flight,
+                          'poll_interval': args.poll_interval, 'ping_samples': args.ping_samples,
+                          'repeat': args.repeat, 'scale_repeat': args.scale_repeat, 'latencies': args.latencies},
+               'machine': machine(), 'main': [], 'scale': None}
+    try:
+        workspaces = sim.entries(args.workspaces, args.numbers)
+        simulator = sim.Simulator(work, args.workspaces, args.numbers, args.latencies[0], args.channel_delay)
+        try:
+            ansible = playbooks.Ansible(os.path.join(work, 'main'), simulator.url, sim.KEY)
+            ansible.write_json('workspaces.json', workspaces)
+            for latency in args.latencies:
+                results['main'].append(main_block(simulator, ansible, workspaces, latency, args))
+        finally:
+            simulator.stop()
+        if args.scale:
+            results['scale'] = scale_block(work, args)
+    except scenarios.BenchError as err:
+        raise SystemExit('benchmark void: %s' % err)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results['elapsed'] = time.monotonic() - started
+    results['machine'] += ', %.1f at the end (%.0f s later)' % (os.getloadavg()[0], results['elapsed'])
+    if args.json:
+        with open(args.json, 'w', encoding='utf-8') as handle:
+            json.dump(results, handle, indent=1, default=list)
+    print(report.render(results))
+    log('done in %.0f s' % results['elapsed'])
 
 
 if __name__ == '__main__':

@@ -208,3 +208,30 @@ def test_a_429_slows_the_workspace_and_the_gate_down():
 def test_the_user_agent_version_is_the_collection_version():
     with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
         assert yaml.safe_load(handle)['version'] == _http.COLLECTION_VERSION
+
+
+def test_the_environment_is_read_once_for_the_ca_bundle_and_the_proxies(monkeypatch):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/tmp/env-ca.pem')
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    monkeypatch.delenv('no_proxy', raising=False)
+    client, session, dummy = make([response(200, {})])
+    client.get(WS)
+    assert session.calls[0]['verify'] == '/tmp/env-ca.pem'
+    assert session.proxies['https'] == 'http://proxy.example:3128'
+    # Nothing else comes from the environment (so ~/.netrc cannot replace the Authorization header).
+    assert session.trust_env is False
+    client, session, dummy = make([response(200, {})], ca_path='/tmp/given-ca.pem')
+    client.get(WS)
+    assert session.calls[0]['verify'] == '/tmp/given-ca.pem'
+    monkeypatch.setenv('NO_PROXY', 'api.example.test')
+    client, session, dummy = make([response(200, {})])
+    assert 'https' not in session.proxies
+
+
+def test_an_item_listed_again_on_a_later_page_is_the_same_resource():
+    pages = [response(200, {'results': [{'id': 'a'}, {'id': 'b'}], 'nextPageToken': 't1'}),
+             response(200, {'results': [{'id': 'a'}, {'id': 'b'}], 'nextPageToken': 't2'}),
+             response(200, {'results': [{'id': 'c'}, {'name': 'no id'}]})]
+    client, dummy, dummy2 = make(pages)
+    assert client.list_all(WS) == [{'id': 'a'}, {'id': 'b'}, {'id': 'c'}, {'name': 'no id'}]

@@ -71,8 +71,8 @@ def test_summaries_count_per_run_and_per_workspace():
 def test_rows_follow_each_owners_input_order_and_share_one_outcome():
     sim = simulator()
     report = execute(sim, batch([
-        {'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230102'},
-                                                          {'phone_number': '+31201230101'}]},
+        {'workspace_id': WS1, 'owner': 'a',
+         'numbers': [{'phone_number': '+31201230102'}, {'phone_number': '+31201230101'}]},
         {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number': '+31201230101'}]}]))
     rows = report.rows()
     assert [(r['owner'], r['phone_number']) for r in rows] == [

@@ -176,3 +176,46 @@ def test_both_forms_of_a_number_must_agree():
         report.message()
     ok = execute(sim, one(WS1, [{'phone_number': '+31201230101', 'phone_number_id': N101}]))
     assert ok.changed and not ok.failed
+
+
+def test_two_owners_naming_one_number_in_two_forms_share_one_create():
+    sim = simulator()
+    report = execute(sim, batch([{'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
+                                 {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number_id': N101}]}]))
+    assert not report.failed and len(report.outcomes) == 1
+    assert [(r['owner'], r['changed']) for r in report.rows()] == [('a', True), ('b', True)]
+    assert sim.stats()['by_route']['POST /workspaces/{ws}/connectors'] == 1
+
+
+def test_two_owners_naming_one_number_in_two_forms_must_agree():
+    sim = simulator()
+    report = execute(sim, batch([
+        {'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
+        {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number_id': N101, 'state': 'absent'}]}]))
+    assert report.stopped and writes(sim) == 0
+    assert messages(report) == [
+        "b: workspaces[0].numbers[0]: it is the same number (id %s) as a: workspaces[0].numbers[0]; "
+        "state 'absent' here, 'present' there; list it the same way, or in one place only" % N101]
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_both_forms_that_disagree_fail_before_any_write_also_when_the_number_has_a_connector(state):
+    sim = simulator()
+    sim.insert_connector(WS1, N101)
+    report = execute(sim, one(WS1, [{'phone_number': '+31201230102', 'phone_number_id': N101, 'state': state}]))
+    assert report.stopped and writes(sim) == 0 and len(connectors_of(sim, WS1, N101)) == 1
+    assert 'phone_number +31201230102 does not match phone_number_id %s, which is +31201230101' % N101 in \
+        report.message()
+
+
+def test_both_forms_that_disagree_are_checked_with_the_number_when_no_connector_echoes_it():
+    sim = simulator()
+    connector = sim.insert_connector(WS1, N101)
+    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 200, 'body': {'results': [
+        {'id': connector['id'], 'connectorTemplateRef': 'voice-messagebird:1', 'arguments': {'phoneNumberId': N101}}]}})
+    sim.reset_stats()
+    report = execute(sim, one(WS1, [{'phone_number': '+31201230102', 'phone_number_id': N101, 'state': 'absent'}]))
+    assert report.stopped and 'does not match' in report.message() and writes(sim) == 0
+    assert sim.stats()['by_route']['GET /workspaces/{ws}/numbers/{id}'] == 1
+    agreeing = execute(sim, one(WS1, [{'phone_number': '+31201230101', 'phone_number_id': N101, 'state': 'absent'}]))
+    assert agreeing.changed and connectors_of(sim, WS1, N101) == []

@@ -14,8 +14,8 @@ from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.servic
 @pytest.mark.parametrize('pending', ['null', 'no_id', 'absent'])
 def test_the_channel_id_is_awaited_whatever_shape_the_pending_channel_has(pending):
     sim = simulator(channel_delay=0.5, pending_channel=pending)
-    report = execute(sim, batch([{'workspace_id': WS1, 'numbers': [{'phone_number_id': N101},
-                                                                    {'phone_number_id': N102}]},
+    report = execute(sim, batch([{'workspace_id': WS1,
+                                  'numbers': [{'phone_number_id': N101}, {'phone_number_id': N102}]},
                                  {'workspace_id': WS2, 'numbers': [{'phone_number': '+31201230201'}]}]))
     assert not report.failed and all(o.channel_id for o in report.outcomes)
     channels = {c['id'] for ws in sim.state()['workspaces'].values() for c in ws['channels']}
