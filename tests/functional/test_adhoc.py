@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import DEMO_KEY, adhoc, ansible_env, playbook
+from ansible_collections.bird.engagements.tests.support.ansible_runs import adhoc, ansible_env, playbook
+from ansible_collections.bird.engagements.tests.support.simulators import DEMO_KEY, SMS_ONLY, WS1, WS1_VOICE, WS2, number_id
 
-WS1 = 'a1b2c3d4-0001-4000-8000-000000000001'
-WS2 = 'a1b2c3d4-0002-4000-8000-000000000002'
+
 UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 CONNECTOR = 'bird.engagements.bird_voice_connector'
 INFO = 'bird.engagements.bird_voice_connector_info'
+NUMBERS = 'bird.engagements.bird_number_info'
 
 
 def run_ok(module, args, env, **kwargs):
@@ -25,7 +26,7 @@ def run_ok(module, args, env, **kwargs):
     return result
 
 
-def test_adhoc_with_environment_credentials(simulator):
+def test_adhoc_runs_take_credentials_and_workspace_from_the_environment_check_apply_and_converge(simulator):
     sim = simulator()
     # BIRD_ACCESS_KEY, BIRD_API_URL and BIRD_WORKSPACE_ID: nothing on the command line but the number.
     env = ansible_env(sim, BIRD_WORKSPACE_ID=WS1)
@@ -54,6 +55,13 @@ def test_adhoc_with_environment_credentials(simulator):
     assert info['changed'] is False
     assert [(c['phone_number'], c['channel_id'], c['channel_status']) for c in info['connectors']] == [
         ('+31201230101', applied['channel_id'], 'active')]
+
+    # bird_number_info: the ids to install with, and which numbers can carry voice; it reads only.
+    numbers = run_ok(NUMBERS, '', env)
+    assert numbers['changed'] is False
+    assert [(n['phone_number'], n['id'], n['voice']) for n in numbers['numbers']] == [
+        (e164, number_id(e164), True) for e164 in WS1_VOICE] + [(SMS_ONLY, number_id(SMS_ONLY), False)]
+    assert sim.stats()['writes'] == 0
 
 
 PLAYBOOK = '''
@@ -84,6 +92,12 @@ PLAYBOOK = '''
         workspace_id: %(ws1)s
       register: info
 
+    - name: The numbers that can carry voice
+      bird.engagements.bird_number_info:
+        workspace_id: %(ws1)s
+        voice: true
+      register: voice_numbers
+
     - name: Check the results
       ansible.builtin.assert:
         that:
@@ -92,10 +106,11 @@ PLAYBOOK = '''
           - batch.summary.created == 1
           - batch.results[0].channel_id | length == 36
           - info.connectors | map(attribute='channel_id') | list == [single.channel_id]
-''' % dict(ws1=WS1, ws2=WS2)
+          - voice_numbers.numbers | map(attribute='phone_number') | list == %(ws1_voice)s
+''' % dict(ws1=WS1, ws2=WS2, ws1_voice=WS1_VOICE)
 
 
-def test_module_defaults_group_supplies_auth(simulator, tmp_path):
+def test_module_defaults_group_gives_every_module_its_credentials(simulator, tmp_path):
     sim = simulator()
     env = ansible_env(None, access_key=None)
     assert not [name for name in env if name.startswith('BIRD_')]

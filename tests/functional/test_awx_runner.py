@@ -21,20 +21,14 @@ import sys
 import ansible_runner
 import pytest
 
-from conftest import COLLECTIONS, DEMO_SEED, ROOT
+from ansible_collections.bird.engagements.tests.support.ansible_runs import BIN, COLLECTIONS, ROOT
+from ansible_collections.bird.engagements.tests.support.simulators import seed_with_key
+
 
 EXAMPLE_JOB = os.path.join(ROOT, 'docs', 'awx', 'example_job.yml')
 UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 # Connectors the example job creates: one with the module, four with the role.
 EXPECTED_CREATES = 5
-
-
-def seed_with_key(access_key):
-    """The demo seed, with ``access_key`` as its only accepted key."""
-    with open(DEMO_SEED, encoding='utf-8') as handle:
-        seed = json.load(handle)
-    seed['access_keys'] = [{'key': access_key, 'workspaces': '*', 'write': True}]
-    return seed
 
 
 def channel_ids(value):
@@ -72,13 +66,13 @@ def runner_env(monkeypatch):
         if name.startswith(('BIRD_', 'ANSIBLE_')):
             monkeypatch.delenv(name)
     # ansible-runner starts `ansible-playbook` from PATH, like the execution environment does.
-    monkeypatch.setenv('PATH', os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    monkeypatch.setenv('PATH', BIN + os.pathsep + os.environ.get('PATH', ''))
 
 
 # ansible-runner starts ansible-playbook with pexpect (a fork) while the simulator's threads run in this
 # process; the child only execs, so Python's warning about forking a threaded process does not apply.
 @pytest.mark.filterwarnings('ignore:This process .* is multi-threaded:DeprecationWarning')
-def test_example_job_under_ansible_runner(simulator, runner_env, tmp_path):
+def test_the_example_awx_job_runs_under_ansible_runner_and_the_key_stays_in_its_input(simulator, runner_env, tmp_path):
     access_key = 'bird-awx-test-' + secrets.token_hex(16)
     sim = simulator(seed=seed_with_key(access_key), channel_delay=0.2)
 

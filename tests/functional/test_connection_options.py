@@ -5,29 +5,21 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import uuid
 
 import pytest
 
-from conftest import DEMO_SEED, adhoc, ansible_env, run
+from ansible_collections.bird.engagements.tests.support.ansible_runs import ANSIBLE, adhoc, ansible_env, run
+from ansible_collections.bird.engagements.tests.support.simulators import seed_with_key
+
 
 MODULE = 'bird.engagements.bird_voice_connector'
 ARGS = 'workspace_id=a1b2c3d4-0001-4000-8000-000000000001 phone_number=+31201230101'
 
 
-def seed_with(key):
-    with open(DEMO_SEED, encoding='utf-8') as handle:
-        seed = json.load(handle)
-    seed['access_keys'][0]['key'] = key
-    return seed
-
-
 def test_a_key_pasted_with_a_trailing_newline_works_and_never_shows(simulator):
     key = 'bk-paste-' + uuid.uuid4().hex
-    sim = simulator(seed=seed_with(key))
+    sim = simulator(seed=seed_with_key(key))
     proc, result = adhoc(MODULE, ARGS, ansible_env(sim, access_key=key + '\n'), check=True, verbosity=4)
     assert result is not None and result['changed'] is True, proc.stdout + proc.stderr
     assert key not in proc.stdout + proc.stderr
@@ -59,7 +51,7 @@ def test_bad_connection_options_fail_before_any_request(simulator, extra, messag
 
 
 def test_plain_http_works_with_a_warning_and_https_without(simulator):
-    ansible = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-m', MODULE, '-a', ARGS,
+    ansible = [ANSIBLE, 'localhost', '-m', MODULE, '-a', ARGS,
                '--check']
     proc = run(ansible, ansible_env(simulator()))
     assert proc.returncode == 0 and 'CHANGED' in proc.stdout, proc.stdout + proc.stderr

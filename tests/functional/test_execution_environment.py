@@ -23,9 +23,9 @@ import sys
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, ansible_env, run
+from ansible_collections.bird.engagements.tests.support.ansible_runs import BIN, COLLECTIONS, ROOT, ansible_env, run
 
-BIN = os.path.dirname(sys.executable)
+
 EE_DOC = os.path.join(ROOT, 'docs', 'execution-environment.yml')
 REQUESTS_FROM_COLLECTION = 'requests  # from collection bird.engagements'
 
@@ -85,12 +85,13 @@ def test_collection_declares_requests_only():
     assert requirement_lines(os.path.join(ROOT, ee['dependencies']['python'])) == ['requests']
 
 
-def test_introspect_checkout():
-    # The tree tests/conftest.py builds: build/collections/ansible_collections/bird/engagements -> the checkout.
+def test_builder_introspection_of_the_checkout_finds_requests_only():
+    # The collections path the tests import the collection from: .cache/collections/ansible_collections/bird/
+    # engagements -> the checkout.
     assert introspect(COLLECTIONS) == {'python': [REQUESTS_FROM_COLLECTION], 'system': []}
 
 
-def test_introspect_installed_tarball(artifact, tmp_path):
+def test_builder_introspection_of_the_installed_tarball_finds_requests_only(artifact, tmp_path):
     collections = tmp_path / 'collections'
     # Only the target on the collections path: the checkout's tree would count as "already installed".
     checked([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', str(artifact), '-p', str(collections)],
@@ -100,7 +101,7 @@ def test_introspect_installed_tarball(artifact, tmp_path):
     assert introspect(str(collections)) == {'python': [REQUESTS_FROM_COLLECTION], 'system': []}
 
 
-def test_example_definition_builds_a_context(artifact, tmp_path):
+def test_the_example_ee_definition_builds_a_context_that_installs_the_tarball(artifact, tmp_path):
     definition = load_yaml(EE_DOC)
     assert definition['version'] == 3
     base_image = definition['images']['base_image']['name']

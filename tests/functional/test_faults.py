@@ -18,18 +18,42 @@ tests/reliability/run.py repeats these faults at random, many times over.
 from __future__ import annotations
 
 import functools
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'reliability'))
+from ansible_collections.bird.engagements.tests.simulator import generated_ids
+from ansible_collections.bird.engagements.tests.support.ansible_runs import (
+    ANSIBLE_PLAYBOOK,
+    ROOT,
+    Run,
+    ansible_env,
+    is_clear_failure,
+    parallel,
+    role_playbook,
+    run_adhoc,
+    run_playbook,
+)
+from ansible_collections.bird.engagements.tests.support.leaks import canary_key, find_leaks
+from ansible_collections.bird.engagements.tests.support.simulators import (
+    ExternalSimulator,
+    HoldCreateUntilLookup,
+    Snapshot,
+    WS1,
+    WS1_VOICE,
+    WS2,
+    WS2_VOICE,
+    channel_of,
+    connector_count,
+    connectors_by_number,
+    duplicates,
+    number_id,
+    request_gaps_after,
+    start_sim,
+)
 
-import harness  # noqa: E402  pylint: disable=wrong-import-position
-from harness import WS1, WS1_VOICE, WS2, WS2_VOICE  # noqa: E402  pylint: disable=wrong-import-position
 
 NUMBER = WS1_VOICE[0]
 ALL_NUMBERS = [(WS1, n) for n in WS1_VOICE] + [(WS2, n) for n in WS2_VOICE]
@@ -78,20 +102,20 @@ def outcomes(tmp_path_factory):
         sims = []
 
         def start(**config):
-            sims.append(harness.start_sim(**config))
+            sims.append(start_sim(**config))
             return sims[-1]
         value = error = None
         try:
             value = SCENARIOS[name](start, tmp)
         except Exception as exc:  # pylint: disable=broad-except
             error = exc
-        snapshots = [harness.Snapshot(sim) for sim in sims]
+        snapshots = [Snapshot(sim) for sim in sims]
         for sim in sims:
             sim.stop()
         return Outcome(value, snapshots, error)
     # The slowest first, so that the pool ends together.
     names = sorted(SCENARIOS, key=lambda n: (n != 'restart', 'rate' not in n, 'role' not in n, n))
-    return dict(zip(names, harness.parallel(play, names, workers=4)))
+    return dict(zip(names, parallel(play, names, workers=4)))
 
 
 def module_args(**extra):
@@ -107,24 +131,24 @@ def rule(base, **fields):
 
 
 def adhoc(sim, **extra):
-    return dict(run=harness.run_adhoc(module_args(**extra), harness.ansible_env(sim)))
+    return dict(run=run_adhoc(module_args(**extra), ansible_env(sim)))
 
 
 def role(tmp, sim, check=False, **role_vars):
     out = str(tmp / 'result.json')
-    path = harness.role_playbook(str(tmp / 'role.json'), out, ALL_WORKSPACES, role_vars)
-    return dict(run=harness.run_playbook(path, harness.ansible_env(sim), out_file=out,
-                                         args=['--check'] if check else []))
+    path = role_playbook(str(tmp / 'role.json'), out, ALL_WORKSPACES, role_vars)
+    return dict(run=run_playbook(path, ansible_env(sim), out_file=out,
+                                 args=['--check'] if check else []))
 
 
 def assert_converged(sim, numbers, applied=None):
     """Exactly one connector per number, each with a channel, nothing else; ``applied`` creates in all."""
     state = sim.state()
-    by_number = harness.connectors_by_number(state)
-    assert harness.duplicates(state) == {}, by_number
-    assert sorted(by_number) == sorted((ws, harness.number_id(n)) for ws, n in numbers), by_number
+    by_number = connectors_by_number(state)
+    assert duplicates(state) == {}, by_number
+    assert sorted(by_number) == sorted((ws, number_id(n)) for ws, n in numbers), by_number
     for ws, number in numbers:
-        assert harness.channel_of(state, ws, harness.number_id(number)), (number, state)
+        assert channel_of(state, ws, number_id(number)), (number, state)
     stats = sim.stats()
     assert stats['writes_applied'] == (len(numbers) if applied is None else applied), stats
     return state
@@ -135,7 +159,7 @@ def assert_module_converged(outcome):
     assert run.rc == 0, run
     state = assert_converged(outcome.sim, [(WS1, NUMBER)])
     assert run.result['changed'] is True
-    assert run.result['channel_id'] == harness.channel_of(state, WS1, harness.number_id(NUMBER))
+    assert run.result['channel_id'] == channel_of(state, WS1, number_id(NUMBER))
 
 
 def assert_role_converged(outcome):
@@ -157,14 +181,14 @@ def rate_limited_half(start, tmp):
     return adhoc(start(rate_limit_share=0.5, random_seed=1, channel_delay=0.2), retries=10)
 
 
-def test_rate_limited_half_the_time_without_retry_after(outcomes):
+def test_429s_on_half_the_requests_are_retried_with_backoff_until_the_create_lands(outcomes):
     outcome = outcomes['rate_limited_half']
     assert_module_converged(outcome)
     assert outcome.sim.stats()['faults_fired']['rate_limited'] >= 2
     # With this seed the create itself is refused with 429 (not processed): it is simply sent again.
     assert [r['status'] for r in outcome.sim.requests() if r['method'] == 'POST'][:2] == [429, 429]
     # Backed off: the first retry waits 0.25-0.5 s, and each one after that longer.
-    assert min(harness.request_gaps_after(outcome.sim, 429)) >= 0.2
+    assert min(request_gaps_after(outcome.sim, 429)) >= 0.2
 
 
 @scenario
@@ -173,12 +197,12 @@ def rate_limited_retry_after(start, tmp):
                  retries=10)
 
 
-def test_rate_limited_with_retry_after_is_honoured(outcomes):
+def test_429s_with_retry_after_wait_at_least_what_bird_asks(outcomes):
     outcome = outcomes['rate_limited_retry_after']
     assert_module_converged(outcome)
     assert outcome.sim.stats()['faults_fired']['rate_limited'] >= 2
     # The simulator sends Retry-After: 1; the next request comes at least that much later.
-    assert min(harness.request_gaps_after(outcome.sim, 429)) >= 0.95
+    assert min(request_gaps_after(outcome.sim, 429)) >= 0.95
 
 
 @scenario
@@ -187,7 +211,7 @@ def rate_limited_role(start, tmp):
                 voice_channels_wait_timeout=30)
 
 
-def test_role_rate_limited_on_a_third_of_requests(outcomes):
+def test_role_converges_with_429s_on_a_third_of_its_requests(outcomes):
     outcome = outcomes['rate_limited_role']
     assert_role_converged(outcome)
     assert outcome.sim.stats()['faults_fired']['rate_limited'] >= 3
@@ -209,7 +233,7 @@ for _status in (500, 502, 503):
 
 
 @pytest.mark.parametrize('status', [500, 502, 503])
-def test_server_error_burst(outcomes, status):
+def test_a_5xx_burst_is_retried_and_the_failed_create_is_looked_up_then_sent_once_more(outcomes, status):
     outcome = outcomes['server_error_%d' % status]
     assert_module_converged(outcome)
     stats = outcome.sim.stats()
@@ -224,7 +248,7 @@ def server_error_role(start, tmp):
                                                       rule(LIST_CONNECTORS, kind='status', status=503, count=2)]))
 
 
-def test_role_server_error_burst_on_creates(outcomes):
+def test_role_converges_through_5xx_bursts_on_creates_and_lists(outcomes):
     outcome = outcomes['server_error_role']
     assert_role_converged(outcome)
     assert posts(outcome.sim) == 7 + 3 and '409' not in outcome.sim.stats()['by_status']
@@ -237,7 +261,7 @@ def create_response_lost(start, tmp):
     return adhoc(start(channel_delay=0.2, faults=[rule(CREATE, kind='drop_after_apply', count=1)]))
 
 
-def test_create_applied_but_response_lost(outcomes):
+def test_a_create_applied_whose_response_is_lost_is_found_not_sent_again(outcomes):
     outcome = outcomes['create_response_lost']
     assert_module_converged(outcome)
     # Looked up and found: the create was not sent again.
@@ -261,7 +285,7 @@ def role_responses_lost(start, tmp):
                                                       {'method': 'GET', 'kind': 'drop', 'count': 2, 'skip': 2}]))
 
 
-def test_role_creates_applied_but_responses_lost(outcomes):
+def test_role_finds_its_creates_whose_responses_were_lost_and_sends_none_twice(outcomes):
     outcome = outcomes['role_responses_lost']
     assert_role_converged(outcome)
     stats = outcome.sim.stats()
@@ -272,16 +296,16 @@ def test_role_creates_applied_but_responses_lost(outcomes):
 @scenario
 def delete_response_lost(start, tmp):
     sim = start(faults=[{'method': 'DELETE', 'kind': 'drop_after_apply', 'count': 1}])
-    connector = sim.insert_connector(WS1, harness.number_id(NUMBER))
+    connector = sim.insert_connector(WS1, number_id(NUMBER))
     return dict(adhoc(sim, state='absent'), connector=connector)
 
 
-def test_delete_applied_but_response_lost(outcomes):
+def test_a_delete_applied_whose_response_is_lost_reports_changed(outcomes):
     outcome = outcomes['delete_response_lost']
     run = outcome.run
     assert run.rc == 0, run
     assert run.result['changed'] is True and run.result['connector_id'] == outcome.connector['id']
-    assert harness.connectors_by_number(outcome.sim.state()) == {}
+    assert connectors_by_number(outcome.sim.state()) == {}
     assert outcome.sim.stats()['faults_fired']['drop_after_apply'] == 1
 
 
@@ -305,7 +329,7 @@ def slow_read(start, tmp):
     return settle(sim, adhoc(sim, timeout=1))
 
 
-def test_slow_read_is_retried(outcomes):
+def test_a_read_slower_than_the_timeout_is_retried(outcomes):
     outcome = outcomes['slow_read']
     assert_module_converged(outcome)
     assert outcome.sim.stats()['faults_fired']['delay'] == 1
@@ -319,7 +343,7 @@ def slow_create(start, tmp):
     return settle(sim, adhoc(sim, timeout=1))
 
 
-def test_slow_create_is_looked_up_not_duplicated(outcomes):
+def test_a_create_slower_than_the_timeout_is_looked_up_and_never_duplicated(outcomes):
     outcome = outcomes['slow_create']
     assert_module_converged(outcome)
     assert outcome.sim.stats()['faults_fired']['delay'] == 1
@@ -331,7 +355,7 @@ def test_slow_create_is_looked_up_not_duplicated(outcomes):
 @scenario
 def create_applied_after_lookup(start, tmp):
     sim = start(channel_delay=0.2)
-    hold = harness.HoldCreateUntilLookup(sim)
+    hold = HoldCreateUntilLookup(sim)
     return dict(adhoc(sim, timeout=1), hold=hold)
 
 
@@ -360,10 +384,10 @@ def test_channel_never_assigned_fails_naming_the_connector(outcomes):
     outcome = outcomes['channel_never']
     run = outcome.run
     assert run.rc != 0, run
-    connector_id = harness.connectors_by_number(outcome.sim.state())[(WS1, harness.number_id(NUMBER))][0]
+    connector_id = connectors_by_number(outcome.sim.state())[(WS1, number_id(NUMBER))][0]
     assert connector_id in run.result['msg'] and 'wait_timeout' in run.result['msg'], run.result['msg']
     assert run.result['changed'] is True and run.result['connector_id'] == connector_id
-    assert harness.is_clear_failure(run)
+    assert is_clear_failure(run)
     assert outcome.sim.stats()['writes'] == 1
 
 
@@ -380,9 +404,9 @@ def test_failing_reads_while_waiting_are_reported_as_such(outcomes):
     run = outcome.run
     assert run.rc != 0 and run.seconds < 25, run
     msg = run.result['msg']
-    assert harness.connectors_by_number(outcome.sim.state())[(WS1, harness.number_id(NUMBER))][0] in msg
+    assert connectors_by_number(outcome.sim.state())[(WS1, number_id(NUMBER))][0] in msg
     assert '503' in msg, 'the failure blames wait_timeout instead of the HTTP 503 that stopped the wait: %s' % msg
-    assert harness.is_clear_failure(run)
+    assert is_clear_failure(run)
 
 
 # -- check mode under faults ---------------------------------------------------------------------
@@ -412,25 +436,25 @@ def restart(start, tmp):
     """Kill the API (SIGTERM) while the role creates 24 connectors, and start it again on the same
     port from its state file; then run the role once more."""
     count = 24
-    key = harness.canary_key()
-    generated = harness.bird_simulator.generated_ids(1, count)
+    key = canary_key()
+    generated = generated_ids(1, count)
     seed = {'access_keys': [{'key': key, 'workspaces': '*', 'write': True}], 'workspaces': generated}
-    ext = harness.ExternalSimulator(str(tmp), seed, config={'latency': 0.1, 'channel_delay': 0.5})
+    ext = ExternalSimulator(str(tmp), seed, config={'latency': 0.1, 'channel_delay': 0.5})
     ext.start()
     workspaces = [dict(workspace_id=generated[0]['id'], numbers=[dict(phone_number=n['number'])
                                                                  for n in generated[0]['numbers']])]
     out = str(tmp / 'first.json')
-    path = harness.role_playbook(str(tmp / 'role.json'), out, workspaces,
-                                 dict(voice_channels_retries=8, voice_channels_timeout=5, voice_channels_concurrency=4,
-                                      voice_channels_wait_timeout=60))
-    env = harness.ansible_env(ext, access_key=key)
+    path = role_playbook(str(tmp / 'role.json'), out, workspaces,
+                         dict(voice_channels_retries=8, voice_channels_timeout=5, voice_channels_concurrency=4,
+                              voice_channels_wait_timeout=60))
+    env = ansible_env(ext, access_key=key)
     try:
-        proc = subprocess.Popen([harness.ANSIBLE_PLAYBOOK, path], env=env, cwd=harness.conftest.ROOT,  # pylint: disable=consider-using-with
+        proc = subprocess.Popen([ANSIBLE_PLAYBOOK, path], env=env, cwd=ROOT,  # pylint: disable=consider-using-with
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 90
         at_restart = 0
         while time.monotonic() < deadline and proc.poll() is None:
-            at_restart = harness.connector_count(ext.state())
+            at_restart = connector_count(ext.state())
             if at_restart >= 4:
                 break
             time.sleep(0.03)
@@ -439,27 +463,27 @@ def restart(start, tmp):
         time.sleep(0.5)
         ext.start()
         stdout, stderr = proc.communicate(timeout=120)
-        first = harness.Run(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), out_file=out)
+        first = Run(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), out_file=out)
         after_first = ext.state()
         out2 = str(tmp / 'second.json')
-        second = harness.run_playbook(harness.role_playbook(str(tmp / 'again.json'), out2, workspaces),
-                                      env, out_file=out2)
+        second = run_playbook(role_playbook(str(tmp / 'again.json'), out2, workspaces),
+                              env, out_file=out2)
         return dict(first=first, second=second, running=running, at_restart=at_restart, count=count, key=key,
                     after_first=after_first, final=ext.state(), starts=ext.starts)
     finally:
         ext.stop()
 
 
-def test_simulator_restarted_mid_run(outcomes):
+def test_an_api_restarted_mid_run_leaves_no_duplicate_and_a_rerun_converges(outcomes):
     """The run converges or fails clearly; a second run converges; no duplicates at any point."""
     outcome = outcomes['restart']
     assert outcome.running and 4 <= outcome.at_restart < outcome.count, 'the restart must happen mid-run'
     assert outcome.starts == 2
     first, second = outcome.first, outcome.second
-    assert first.rc == 0 or harness.is_clear_failure(first), first
-    assert harness.duplicates(outcome.after_first) == {}
+    assert first.rc == 0 or is_clear_failure(first), first
+    assert duplicates(outcome.after_first) == {}
     assert second.rc == 0, second
-    assert harness.duplicates(outcome.final) == {} and harness.connector_count(outcome.final) == outcome.count
+    assert duplicates(outcome.final) == {} and connector_count(outcome.final) == outcome.count
     assert len(second.result['results']) == outcome.count and all(r['channel_id'] for r in second.result['results'])
     for run in (first, second):
-        assert harness.find_leaks(outcome.key, run.texts) == []
+        assert find_leaks(outcome.key, run.texts) == []

@@ -13,14 +13,26 @@ The duplicate refusal is tried with both candidate statuses, 409 and 422.
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'reliability'))
+from ansible_collections.bird.engagements.tests.support.ansible_runs import (
+    ansible_env,
+    module_race_playbook,
+    role_playbook,
+    start_playbooks,
+)
+from ansible_collections.bird.engagements.tests.support.simulators import WS1, WS1_VOICE, WS2, WS2_VOICE
+from ansible_collections.bird.engagements.tests.support.simulators import (
+    RaceGate,
+    channel_of,
+    connector_count,
+    connectors_by_number,
+    duplicates,
+    number_id,
+    numbers_search_key,
+)
 
-import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 PROCESSES = 4
 
@@ -31,14 +43,14 @@ def _check_race(sim, gate, runs, numbers, per_run_items, duplicate_status):
     for run in runs:
         assert run.rc == 0, run
     state = sim.state()
-    assert harness.duplicates(state) == {}
-    by_number = harness.connectors_by_number(state)
-    assert len(by_number) == len(numbers) and harness.connector_count(state) == len(numbers), by_number
+    assert duplicates(state) == {}
+    by_number = connectors_by_number(state)
+    assert len(by_number) == len(numbers) and connector_count(state) == len(numbers), by_number
     for ws_id, e164 in numbers:
         items = [per_run_items(run)[e164] for run in runs]
         assert not any(item.get('failed') for item in items), items
         channels = set(item['channel_id'] for item in items)
-        expected = harness.channel_of(state, ws_id, harness.number_id(e164))
+        expected = channel_of(state, ws_id, number_id(e164))
         assert channels == {expected} and expected, (e164, channels, expected)
         changed = [item['changed'] for item in items]
         assert changed.count(True) == 1, (e164, changed)
@@ -50,40 +62,40 @@ def _check_race(sim, gate, runs, numbers, per_run_items, duplicate_status):
 
 
 @pytest.mark.parametrize('duplicate_status', [409, 422])
-def test_module_race(tmp_path, simulator, duplicate_status):
+def test_module_runs_racing_on_the_same_numbers_make_one_connector_each_and_agree(tmp_path, simulator, duplicate_status):
     sim = simulator(channel_delay=0.3, duplicate_status=duplicate_status, latency=0.01)
-    numbers = harness.WS1_VOICE[:2]
-    gate = harness.RaceGate(sim, PROCESSES, harness.numbers_search_key)
+    numbers = WS1_VOICE[:2]
+    gate = RaceGate(sim, PROCESSES, numbers_search_key)
     jobs = []
     for index in range(PROCESSES):
         out = str(tmp_path / ('run%d.json' % index))
-        jobs.append((harness.module_race_playbook(str(tmp_path / ('race%d.json' % index)), out, harness.WS1, numbers),
-                     harness.ansible_env(sim), out))
-    runs = harness.start_playbooks(jobs)
+        jobs.append((module_race_playbook(str(tmp_path / ('race%d.json' % index)), out, WS1, numbers),
+                     ansible_env(sim), out))
+    runs = start_playbooks(jobs)
 
     def items(run):
         return dict((r['item'], r) for r in run.result['results'])
-    _check_race(sim, gate, runs, [(harness.WS1, n) for n in numbers], items, duplicate_status)
+    _check_race(sim, gate, runs, [(WS1, n) for n in numbers], items, duplicate_status)
 
 
 @pytest.mark.parametrize('duplicate_status', [409, 422])
-def test_role_race(tmp_path, simulator, duplicate_status):
+def test_role_runs_racing_on_the_same_numbers_make_one_connector_each_and_agree(tmp_path, simulator, duplicate_status):
     sim = simulator(channel_delay=0.3, duplicate_status=duplicate_status, latency=0.01)
     # Four numbers in one workspace (its number list is read once) and three in the other (searched one by one).
-    workspaces = [dict(workspace_id=harness.WS1, numbers=[dict(phone_number=n) for n in harness.WS1_VOICE]),
-                  dict(workspace_id=harness.WS2, numbers=[dict(phone_number=n) for n in harness.WS2_VOICE])]
-    gate = harness.RaceGate(sim, PROCESSES, harness.numbers_search_key)
+    workspaces = [dict(workspace_id=WS1, numbers=[dict(phone_number=n) for n in WS1_VOICE]),
+                  dict(workspace_id=WS2, numbers=[dict(phone_number=n) for n in WS2_VOICE])]
+    gate = RaceGate(sim, PROCESSES, numbers_search_key)
     jobs = []
     for index in range(PROCESSES):
         out = str(tmp_path / ('run%d.json' % index))
-        jobs.append((harness.role_playbook(str(tmp_path / ('race%d.json' % index)), out, workspaces,
-                                           dict(voice_channels_timeout=25, voice_channels_wait_timeout=60)),
-                     harness.ansible_env(sim), out))
-    runs = harness.start_playbooks(jobs)
+        jobs.append((role_playbook(str(tmp_path / ('race%d.json' % index)), out, workspaces,
+                                   dict(voice_channels_timeout=25, voice_channels_wait_timeout=60)),
+                     ansible_env(sim), out))
+    runs = start_playbooks(jobs)
 
     def items(run):
         return dict((r['phone_number'], r) for r in run.result['results'])
-    numbers = [(harness.WS1, n) for n in harness.WS1_VOICE] + [(harness.WS2, n) for n in harness.WS2_VOICE]
+    numbers = [(WS1, n) for n in WS1_VOICE] + [(WS2, n) for n in WS2_VOICE]
     _check_race(sim, gate, runs, numbers, items, duplicate_status)
     for run in runs:
         summary = run.result['summary']

@@ -13,13 +13,20 @@ any 10-character piece of it, including when the API echoes the request headers,
 from __future__ import annotations
 
 import json
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'reliability'))
+from ansible_collections.bird.engagements.tests.support.ansible_runs import (
+    MODULE,
+    ROLE,
+    ansible_env,
+    is_clear_failure,
+    parallel,
+    run_adhoc,
+    run_playbook,
+    write_playbook,
+)
+from ansible_collections.bird.engagements.tests.support.leaks import canary_key, find_leaks
+from ansible_collections.bird.engagements.tests.support.simulators import WS1, WS1_VOICE, WS2, WS2_VOICE, seed_with_key
 
-import harness  # noqa: E402  pylint: disable=wrong-import-position
-from harness import WS1, WS1_VOICE, WS2, WS2_VOICE  # noqa: E402  pylint: disable=wrong-import-position
 
 ECHO_ON_LIST = {'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 400, 'echo_headers': True}
 
@@ -31,26 +38,26 @@ def args(number=WS1_VOICE[0], **extra):
 
 
 def keyed_sim(simulator, key, **config):
-    return simulator(seed=harness.seed_with_key(key), **config)
+    return simulator(seed=seed_with_key(key), **config)
 
 
 def assert_no_leak(key, run):
-    leaks = harness.find_leaks(key, run.texts)
+    leaks = find_leaks(key, run.texts)
     assert leaks == [], leaks
 
 
 def test_the_leak_search_finds_pieces_of_the_key():
-    key = harness.canary_key()
-    assert harness.find_leaks(key, {'a': 'x AccessKey %s y' % key})
-    assert harness.find_leaks(key, {'a': 'truncated: AccessKey %s' % key[:20]})
-    assert harness.find_leaks(key, {'a': 'AccessKey ********', 'b': 'bk-canary-'}) == []
+    key = canary_key()
+    assert find_leaks(key, {'a': 'x AccessKey %s y' % key})
+    assert find_leaks(key, {'a': 'truncated: AccessKey %s' % key[:20]})
+    assert find_leaks(key, {'a': 'AccessKey ********', 'b': 'bk-canary-'}) == []
 
 
-def test_verbose_diff_and_check_runs(simulator):
-    key = harness.canary_key()
+def test_the_key_never_shows_at_vvvv_with_diff_and_in_check_mode(simulator):
+    key = canary_key()
     sim = keyed_sim(simulator, key, channel_delay=0.2)
-    env = harness.ansible_env(sim, access_key=key)
-    runs = harness.parallel(lambda job: harness.run_adhoc(job[0], env, oneline=False, verbosity=4, **job[1]), [
+    env = ansible_env(sim, access_key=key)
+    runs = parallel(lambda job: run_adhoc(job[0], env, oneline=False, verbosity=4, **job[1]), [
         (args(), dict(diff=True)),                                          # key from BIRD_ACCESS_KEY
         (args(WS1_VOICE[1], access_key=key), dict(diff=True, check=True)),  # key as a module option
         (args(WS1_VOICE[2], access_key=key), {}),
@@ -63,51 +70,51 @@ def test_verbose_diff_and_check_runs(simulator):
     assert sim.stats()['by_status'].get('201') == 2  # the key was used, and check mode wrote nothing
 
 
-def test_api_echoing_the_authorization_header(simulator):
-    key = harness.canary_key()
+def test_an_api_echoing_the_authorization_header_reaches_the_user_masked(simulator):
+    key = canary_key()
     listing = keyed_sim(simulator, key, faults=[ECHO_ON_LIST])
     creating = keyed_sim(simulator, key, faults=[{'method': 'POST', 'kind': 'status', 'status': 422,
                                                   'echo_headers': True}])
     failing = keyed_sim(simulator, key, faults=[{'method': 'GET', 'kind': 'status', 'status': 503,
                                                  'echo_headers': True}])
     jobs = [(listing, args()), (creating, args()), (failing, args(retries=2))]
-    runs = harness.parallel(lambda job: harness.run_adhoc(job[1], harness.ansible_env(job[0], access_key=key),
-                                                          oneline=False, verbosity=4), jobs)
+    runs = parallel(lambda job: run_adhoc(job[1], ansible_env(job[0], access_key=key),
+                                          oneline=False, verbosity=4), jobs)
     for (sim, dummy), run in zip(jobs, runs):
         assert run.rc != 0 and run.result, run
         assert_no_leak(key, run)
         # The API did echo the header, and what reached the user is masked.
         assert sim.stats()['faults_fired']['status'] >= 1
         assert "'Authorization': ['AccessKey ********']" in run.result['msg'], run.result
-        assert harness.is_clear_failure(run)
+        assert is_clear_failure(run)
     assert 'HTTP 422' in runs[1].result['msg'] and 'HTTP 503' in runs[2].result['msg']
 
 
-def test_echoed_key_cut_by_the_message_limit(simulator):
+def test_a_key_echoed_across_the_message_limit_is_masked_before_the_cut(simulator):
     """A non-JSON error body (a proxy's or a gateway's page) that echoes the key near its 500th character."""
-    key = harness.canary_key()
+    key = canary_key()
     # The body is a JSON string, so the client keeps its first 500 characters as text; the key starts at
     # character 474, so its first 26 characters (16 of them random) are inside the limit.
     body = 'x' * 456 + ' echo: AccessKey ' + key
     sim = keyed_sim(simulator, key, faults=[{'method': 'GET', 'path': '/connectors$', 'kind': 'status',
                                              'status': 400, 'body': body}])
-    run = harness.run_adhoc(args(), harness.ansible_env(sim, access_key=key), oneline=False, verbosity=4)
+    run = run_adhoc(args(), ansible_env(sim, access_key=key), oneline=False, verbosity=4)
     assert run.rc != 0 and 'echo: AccessKey' in run.stdout, run
     assert_no_leak(key, run)
 
 
-def test_wrong_key_is_not_shown(simulator):
-    good, wrong = harness.canary_key(), harness.canary_key()
+def test_a_wrong_key_fails_with_401_and_is_not_shown(simulator):
+    good, wrong = canary_key(), canary_key()
     sim = keyed_sim(simulator, good)
-    run = harness.run_adhoc(args(), harness.ansible_env(sim, access_key=wrong), oneline=False, verbosity=4)
+    run = run_adhoc(args(), ansible_env(sim, access_key=wrong), oneline=False, verbosity=4)
     assert run.rc != 0 and 'HTTP 401' in run.result['msg'], run
     assert_no_leak(wrong, run)
     assert sim.stats()['by_status'] == {'401': 1}
 
 
-def test_playbook_registered_results_diff_and_failures(tmp_path, simulator):
+def test_registered_saved_and_printed_results_of_module_and_role_hold_no_key(tmp_path, simulator):
     """Module and role, succeeding and failing (with the key echoed), registered, saved and printed at -vvvv."""
-    key = harness.canary_key()
+    key = canary_key()
     ok = keyed_sim(simulator, key, channel_delay=0.2)
     echo = keyed_sim(simulator, key, faults=[ECHO_ON_LIST])
     out = str(tmp_path / 'registered.json')
@@ -118,12 +125,12 @@ def test_playbook_registered_results_diff_and_failures(tmp_path, simulator):
                      voice_channels_workspaces=[dict(workspace_id=WS2, numbers=[dict(phone_number=n)
                                                                                 for n in WS2_VOICE])])
     tasks = [
-        {'name': 'Module ok', harness.MODULE: module_ok, 'register': 'module_ok'},
-        {'name': 'Module echo', harness.MODULE: module_echo, 'register': 'module_echo', 'ignore_errors': True},
-        {'name': 'Role ok', 'ansible.builtin.include_role': {'name': harness.ROLE},
+        {'name': 'Module ok', MODULE: module_ok, 'register': 'module_ok'},
+        {'name': 'Module echo', MODULE: module_echo, 'register': 'module_echo', 'ignore_errors': True},
+        {'name': 'Role ok', 'ansible.builtin.include_role': {'name': ROLE},
          'vars': dict(role_vars, voice_channels_api_url=ok.url)},
         {'name': 'Keep role ok', 'ansible.builtin.set_fact': {'role_ok': '{{ voice_channels_result }}'}},
-        {'name': 'Role echo', 'block': [{'name': 'Role', 'ansible.builtin.include_role': {'name': harness.ROLE},
+        {'name': 'Role echo', 'block': [{'name': 'Role', 'ansible.builtin.include_role': {'name': ROLE},
                                          'vars': dict(role_vars, voice_channels_api_url=echo.url)}],
          'rescue': [{'name': 'Keep', 'ansible.builtin.set_fact': {'role_echo': '{{ ansible_failed_result }}'}}]},
         {'name': 'Save', 'ansible.builtin.copy': {
@@ -131,11 +138,11 @@ def test_playbook_registered_results_diff_and_failures(tmp_path, simulator):
                        '"role_echo": role_echo} | to_json }}', 'dest': out, 'mode': '0600'}},
         {'name': 'Show', 'ansible.builtin.debug': {'var': 'module_echo'}},
     ]
-    path = harness.write_playbook(str(tmp_path / 'secrets.json'), tasks)
+    path = write_playbook(str(tmp_path / 'secrets.json'), tasks)
     secrets = tmp_path / 'secrets-vars.json'
     secrets.write_text(json.dumps({'secret_key': key}))
-    run = harness.run_playbook(path, harness.ansible_env(None, access_key=key), out_file=out,
-                               args=['-vvvv', '--diff', '-e', '@%s' % secrets])
+    run = run_playbook(path, ansible_env(None, access_key=key), out_file=out,
+                       args=['-vvvv', '--diff', '-e', '@%s' % secrets])
     assert run.rc == 0, run
     saved = run.result
     assert saved['module_ok']['changed'] and saved['module_ok']['channel_id']

@@ -18,7 +18,7 @@ Figures that must be 0: duplicates, orphaned connectors, writes in check mode, w
 for bad input, leaks, unclear failures, wrong ``changed`` reports, runs that did not
 converge on a re-run, and errors of the campaign itself. The exit status is 1 if any
 of them is not 0. The scenarios and their checks are those of tests/functional
-(shared in tests/reliability/harness.py).
+(shared in tests/support).
 """
 
 from __future__ import annotations
@@ -37,10 +37,16 @@ import threading
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import harness  # noqa: E402  pylint: disable=wrong-import-position
-from harness import WS1, WS1_VOICE, WS2, WS2_VOICE  # noqa: E402  pylint: disable=wrong-import-position
+try:
+    from ansible_collections.bird.engagements.tests.simulator import generated_ids
+    from ansible_collections.bird.engagements.tests.support import ansible_runs as runs
+    from ansible_collections.bird.engagements.tests.support import bad_inputs, leaks
+    from ansible_collections.bird.engagements.tests.support import simulators as sims
+    from ansible_collections.bird.engagements.tests.support.simulators import WS1, WS1_VOICE, WS2, WS2_VOICE
+except ImportError as exc:  # pragma: no cover - say how to run it, in one line
+    sys.exit('%s: ansible_collections.bird.engagements is not importable (%s): run it from the repository root with '
+             'PYTHONPATH=.cache/collections and the link .cache/collections/ansible_collections/bird/engagements -> '
+             '../../../..' % (sys.argv[0], exc))
 
 ALL_NUMBERS = [(WS1, n) for n in WS1_VOICE] + [(WS2, n) for n in WS2_VOICE]
 ROUTES = {
@@ -81,10 +87,10 @@ class Tally(object):
 
 def count_leaks(tally, where, key, run):
     """One leak per run whose outputs hold the key or a piece of it; the details name every output."""
-    leaks = harness.find_leaks(key, run.texts)
-    if leaks:
+    found = leaks.find_leaks(key, run.texts)
+    if found:
         tally.problem('leaks', where, '; '.join('%s holds %r: ...%s...' % (name, piece, context.replace('x' * 20, ''))
-                                                for name, piece, context in leaks))
+                                                for name, piece, context in found))
 
 
 def describe(faults):
@@ -114,7 +120,7 @@ def judge_run(tally, where, run, key, expect_failure=False):
         tally.add('converged')
         if expect_failure:
             tally.problem('unclear', where, 'succeeded although it should have failed')
-    elif harness.is_clear_failure(run):
+    elif runs.is_clear_failure(run):
         tally.add('failed_clearly')
     else:
         tally.problem('unclear', where, repr(run)[:1500])
@@ -122,14 +128,14 @@ def judge_run(tally, where, run, key, expect_failure=False):
 
 def demo_ids(numbers):
     """``[(workspace id, phone number id)]`` of demo ``[(workspace id, E.164)]``."""
-    return [(ws, harness.number_id(n)) for ws, n in numbers]
+    return [(ws, sims.number_id(n)) for ws, n in numbers]
 
 
 def judge_state(tally, where, state, wanted, expect_channels=True):
     """No duplicate; no connector for a number that was not asked for; a channel for each one asked for.
 
     ``wanted`` lists (workspace id, phone number id); returns those without a connector (or channel)."""
-    by_number = harness.connectors_by_number(state)
+    by_number = sims.connectors_by_number(state)
     wanted = set(wanted)
     for key, ids in by_number.items():
         if len(ids) > 1:
@@ -137,7 +143,7 @@ def judge_state(tally, where, state, wanted, expect_channels=True):
         if key not in wanted:
             tally.problem('orphans', where, 'connector(s) %s for %s, which was not asked for' % (ids, key))
     missing = [k for k in wanted if k not in by_number or
-               (expect_channels and not harness.channel_of(state, k[0], k[1]))]
+               (expect_channels and not sims.channel_of(state, k[0], k[1]))]
     return missing
 
 
@@ -166,7 +172,7 @@ def _fault_plan(rng, kind):
     elif kind == 'slow':
         options.update(timeout=1)
         if rng.random() < 0.3:
-            # The create is held until the client, timed out, has looked it up; then applied (see harness).
+            # The create is held until the client, timed out, has looked it up; then applied (see tests/support/simulators.py).
             config.update(hold_create=True, faults=[])
             return config, options, expect_failure
         for route in rng.sample(sorted(ROUTES), rng.randint(1, 2)):
@@ -197,7 +203,7 @@ def _fault_plan(rng, kind):
 
 def fault_job(rng, tmp, tally, kind):
     where = '%s seed=%s' % (kind, rng.seed_value)
-    key = harness.canary_key()
+    key = leaks.canary_key()
     config, options, expect_failure = _fault_plan(rng, kind)
     for rule in config['faults']:
         if isinstance(rule.get('body'), str):
@@ -206,15 +212,15 @@ def fault_job(rng, tmp, tally, kind):
     numbers = rng.sample(ALL_NUMBERS, rng.randint(2, 7)) if role else [rng.choice(ALL_NUMBERS)]
     check = kind == 'check'
     hold = config.pop('hold_create', False)
-    sim = harness.start_sim(seed=harness.seed_with_key(key), random_seed=rng.randrange(1 << 30), **config)
+    sim = sims.start_sim(seed=sims.seed_with_key(key), random_seed=rng.randrange(1 << 30), **config)
     if hold:
-        harness.HoldCreateUntilLookup(sim)
+        sims.HoldCreateUntilLookup(sim)
         tally.add('held_creates')
         config['faults'] = [{'method': 'POST', 'path': 'connectors', 'kind': 'held until after the lookup'}]
     where += ' %s; %s; %s' % ('role' if role else 'module', describe(config['faults']),
                               ', '.join('%s=%s' % kv for kv in sorted(config.items()) if kv[0] != 'faults'))
     try:
-        env = harness.ansible_env(sim, access_key=key)
+        env = runs.ansible_env(sim, access_key=key)
         extra = ['-vvvv'] if rng.random() < 0.3 else []
         extra += ['--diff'] if rng.random() < 0.5 else []
         extra += ['--check'] if check else []
@@ -226,13 +232,13 @@ def fault_job(rng, tmp, tally, kind):
                     workspaces.append(dict(workspace_id=ws, numbers=mine))
             role_vars = dict(('voice_channels_%s' % k, v) for k, v in options.items())
             out = os.path.join(tmp, 'result.json')
-            run = harness.run_playbook(harness.role_playbook(os.path.join(tmp, 'play.json'), out, workspaces,
-                                                             role_vars), env, out_file=out, args=extra)
+            run = runs.run_playbook(runs.role_playbook(os.path.join(tmp, 'play.json'), out, workspaces,
+                                                       role_vars), env, out_file=out, args=extra)
         else:
             ws, number = numbers[0]
-            run = harness.run_adhoc(dict(options, workspace_id=ws, phone_number=number), env,
-                                    oneline='-vvvv' not in extra, check=check, diff='--diff' in extra,
-                                    verbosity=4 if '-vvvv' in extra else 0)
+            run = runs.run_adhoc(dict(options, workspace_id=ws, phone_number=number), env,
+                                 oneline='-vvvv' not in extra, check=check, diff='--diff' in extra,
+                                 verbosity=4 if '-vvvv' in extra else 0)
         stats = sim.stats()
         tally.add_faults(stats)
         judge_run(tally, where, run, key, expect_failure)
@@ -245,10 +251,10 @@ def fault_job(rng, tmp, tally, kind):
         if run.rc == 0 and not check and missing:
             tally.problem('unclear', where, 'reported success, but %s have no connector or channel' % missing)
         if kind == 'channel_never' and run.rc != 0:
-            ids = [c for ids in harness.connectors_by_number(sim.state()).values() for c in ids]
-            if not any(i in harness.failure_message(run) for i in ids):
+            ids = [c for ids in sims.connectors_by_number(sim.state()).values() for c in ids]
+            if not any(i in runs.failure_message(run) for i in ids):
                 tally.problem('unclear', where, 'the timeout message names no connector: %s'
-                              % harness.failure_message(run))
+                              % runs.failure_message(run))
         if run.rc == 0 and isinstance(run.result, dict):
             if role:
                 created = (run.result.get('summary') or {}).get('created')
@@ -264,16 +270,16 @@ def fault_job(rng, tmp, tally, kind):
 # -- races ------------------------------------------------------------------------------------
 
 def race_job(rng, tmp, tally):
-    key = harness.canary_key()
+    key = leaks.canary_key()
     processes = rng.randint(3, 5)
     duplicate_status = rng.choice([409, 422])
     role = rng.random() < 0.5
     where = 'race %s x%d %d seed=%s' % ('role' if role else 'module', processes, duplicate_status, rng.seed_value)
-    sim = harness.start_sim(seed=harness.seed_with_key(key), duplicate_status=duplicate_status,
-                            channel_delay=rng.choice([0.0, 0.3]), latency=0.01)
+    sim = sims.start_sim(seed=sims.seed_with_key(key), duplicate_status=duplicate_status,
+                         channel_delay=rng.choice([0.0, 0.3]), latency=0.01)
     try:
-        gate = harness.RaceGate(sim, processes, harness.numbers_search_key)
-        env = harness.ansible_env(sim, access_key=key)
+        gate = sims.RaceGate(sim, processes, sims.numbers_search_key)
+        env = runs.ansible_env(sim, access_key=key)
         jobs = []
         if role:
             numbers = rng.sample(ALL_NUMBERS, rng.randint(2, 7))
@@ -286,15 +292,15 @@ def race_job(rng, tmp, tally):
             out = os.path.join(tmp, 'run%d.json' % index)
             play = os.path.join(tmp, 'play%d.json' % index)
             if role:
-                play = harness.role_playbook(play, out, workspaces, dict(voice_channels_timeout=40,
-                                                                         voice_channels_wait_timeout=60))
+                play = runs.role_playbook(play, out, workspaces, dict(voice_channels_timeout=40,
+                                                                      voice_channels_wait_timeout=60))
             else:
-                play = harness.module_race_playbook(play, out, ws, [n for dummy, n in numbers], dict(timeout=40))
+                play = runs.module_race_playbook(play, out, ws, [n for dummy, n in numbers], dict(timeout=40))
             jobs.append((play, env, out))
-        runs = harness.start_playbooks(jobs)
+        finished = runs.start_playbooks(jobs)
         tally.add('races')
         tally.add('race_processes', processes)
-        for run in runs:
+        for run in finished:
             judge_run(tally, where, run, key)
         tally.add_faults(sim.stats())
         if gate.broken:
@@ -304,7 +310,7 @@ def race_job(rng, tmp, tally):
             tally.problem('not_converged', where, 'no connector or channel for %s' % missing)
         for ws, number in numbers:
             items = []
-            for run in runs:
+            for run in finished:
                 if not isinstance(run.result, dict) or 'results' not in run.result:
                     continue
                 for item in run.result['results']:
@@ -323,30 +329,30 @@ def race_job(rng, tmp, tally):
 # -- restart ------------------------------------------------------------------------------------
 
 def restart_job(rng, tmp, tally):
-    key = harness.canary_key()
+    key = leaks.canary_key()
     count = rng.randint(12, 30)
     sig = rng.choice([signal.SIGTERM, signal.SIGKILL])
     where = 'restart %d numbers %s seed=%s' % (count, sig.name, rng.seed_value)
-    generated = harness.bird_simulator.generated_ids(1, count)
+    generated = generated_ids(1, count)
     seed = {'access_keys': [{'key': key, 'workspaces': '*', 'write': True}], 'workspaces': generated}
-    ext = harness.ExternalSimulator(tmp, seed, config={'latency': round(rng.uniform(0.05, 0.15), 3),
-                                                       'channel_delay': rng.choice([0.0, 0.5, 1.0])})
+    ext = sims.ExternalSimulator(tmp, seed, config={'latency': round(rng.uniform(0.05, 0.15), 3),
+                                                    'channel_delay': rng.choice([0.0, 0.5, 1.0])})
     ext.start()
     wanted = [(generated[0]['id'], n['id']) for n in generated[0]['numbers']]
     workspaces = [dict(workspace_id=generated[0]['id'], numbers=[dict(phone_number=n['number'])
                                                                  for n in generated[0]['numbers']])]
-    env = harness.ansible_env(ext, access_key=key)
+    env = runs.ansible_env(ext, access_key=key)
     try:
         out = os.path.join(tmp, 'first.json')
-        play = harness.role_playbook(os.path.join(tmp, 'first.yml'), out, workspaces, dict(
+        play = runs.role_playbook(os.path.join(tmp, 'first.yml'), out, workspaces, dict(
             voice_channels_retries=8, voice_channels_timeout=5, voice_channels_wait_timeout=60,
             voice_channels_concurrency=rng.choice([2, 4, 8])))
-        proc = subprocess.Popen([harness.ANSIBLE_PLAYBOOK, play], env=env, cwd=harness.conftest.ROOT,  # pylint: disable=consider-using-with
+        proc = subprocess.Popen([runs.ANSIBLE_PLAYBOOK, play], env=env, cwd=runs.ROOT,  # pylint: disable=consider-using-with
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         threshold = rng.randint(1, count // 2)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if harness.connector_count(ext.state()) >= threshold:
+            if sims.connector_count(ext.state()) >= threshold:
                 break
             time.sleep(0.03)
         if proc.poll() is None:
@@ -355,12 +361,12 @@ def restart_job(rng, tmp, tally):
             time.sleep(rng.uniform(0.2, 1.5))
             ext.start()
         stdout, stderr = proc.communicate(timeout=300)
-        first = harness.Run(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), out_file=out)
+        first = runs.Run(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), out_file=out)
         judge_run(tally, where, first, key)
         judge_state(tally, where + ' (after the first run)', ext.state(), wanted)
         out2 = os.path.join(tmp, 'second.json')
-        second = harness.run_playbook(harness.role_playbook(os.path.join(tmp, 'second.yml'), out2, workspaces),
-                                      env, out_file=out2)
+        second = runs.run_playbook(runs.role_playbook(os.path.join(tmp, 'second.yml'), out2, workspaces),
+                                   env, out_file=out2)
         judge_run(tally, where + ' (re-run)', second, key)
         missing = judge_state(tally, where + ' (after the re-run)', ext.state(), wanted)
         if second.rc != 0 or missing:
@@ -373,29 +379,29 @@ def restart_job(rng, tmp, tally):
 # -- bad input ------------------------------------------------------------------------------------
 
 def bad_input_job(rng, tmp, tally, role):
-    cases = harness.BAD_ROLE_INPUTS if role else harness.BAD_MODULE_INPUTS
+    cases = bad_inputs.BAD_ROLE_INPUTS if role else bad_inputs.BAD_MODULE_INPUTS
     where = 'bad input (%s)' % ('role' if role else 'module')
-    key = harness.canary_key()
-    seed = harness.seed_with_key(key)
-    sims = [harness.start_sim(seed=seed) for dummy in cases]
+    key = leaks.canary_key()
+    seed = sims.seed_with_key(key)
+    started = [sims.start_sim(seed=seed) for dummy in cases]
     try:
         out = os.path.join(tmp, 'bad.json')
-        play = harness.bad_input_playbook(os.path.join(tmp, 'bad.yml'), out, cases, [s.url for s in sims], role=role)
+        play = bad_inputs.bad_input_playbook(os.path.join(tmp, 'bad.yml'), out, cases, [s.url for s in started], role=role)
         args = ['-vvvv'] if rng.random() < 0.5 else []
-        run = harness.run_playbook(play, harness.ansible_env(None, access_key=key), out_file=out, args=args)
+        run = runs.run_playbook(play, runs.ansible_env(None, access_key=key), out_file=out, args=args)
         tally.add('runs')
         count_leaks(tally, where, key, run)
         results = run.result if isinstance(run.result, dict) else {}
-        for case, sim in zip(cases, sims):
+        for case, sim in zip(cases, started):
             stats = sim.stats()
             tally.add('bad_inputs')
             if stats['writes']:
                 tally.problem('bad_input_writes', where, '%s: %d writes' % (case['id'], stats['writes']))
-            problems = harness.judge_bad_input(case, results.get(case['id']), dict(stats, writes=0))
+            problems = bad_inputs.judge_bad_input(case, results.get(case['id']), dict(stats, writes=0))
             for problem in problems:
                 tally.problem('unclear', '%s %s' % (where, case['id']), problem)
     finally:
-        for sim in sims:
+        for sim in started:
             sim.stop()
 
 
@@ -449,7 +455,7 @@ def main(argv=None):
 
     print('bird.engagements reliability campaign: seed %d, %d rounds, %d scenarios, %d at once'
           % (seed, args.rounds, len(jobs), args.workers), flush=True)
-    harness.parallel(execute, jobs, workers=args.workers)
+    runs.parallel(execute, jobs, workers=args.workers)
     elapsed = time.monotonic() - started
     counts, faults = tally.counts, tally.faults
 
@@ -458,7 +464,7 @@ def main(argv=None):
 
     print()
     print('machine: %s CPUs, Python %s, ansible-core %s, %s' % (
-        os.cpu_count(), platform.python_version(), harness.ansible_core_version(), time.strftime('%Y-%m-%d %H:%M %Z')))
+        os.cpu_count(), platform.python_version(), runs.ansible_core_version(), time.strftime('%Y-%m-%d %H:%M %Z')))
     print('duration: %.0f s' % elapsed)
     print()
     line('ansible runs (ad hoc and playbook processes)', counts['runs'])
