@@ -58,7 +58,7 @@ class BirdModule(AnsibleModule):
         try:
             warnings = check_connection(self.params)
         except InputError as err:
-            self.fail_json(msg='; '.join(err.errors))
+            self.fail_json(msg='nothing was changed: %s' % '; '.join(err.errors), errors=err.errors)
         if self.params['access_key'] != given:
             # A key pasted with a trailing newline: used without it, and that form is masked too.
             self.no_log_values.add(self.params['access_key'])

@@ -222,8 +222,9 @@ class Planner:
             return
         number = step.number
         if number is None:
+            # With both forms given, the id is what names the number.
             step.fail('%s is not a number of workspace %s; check the number, or buy or move it into that '
-                      'workspace first' % (step.given, step.workspace_id))
+                      'workspace first' % (step.phone_number_id or step.given, step.workspace_id))
         elif number_voice(number) is False:
             step.fail('number %s (%s) has no voice capability, so it cannot have a Voice channel; pick a '
                       'voice-enabled number' % (number_e164(number) or '?', number.get('id')))

@@ -4,8 +4,8 @@
 """A module's real ``main()`` in this process, against a simulator, with the collection's backoff shortened.
 
 No ansible process is started: the module parses its arguments, talks HTTP to the simulator
-(``api_url``) with its own client, and prints its result, which is parsed (the unit tests'
-``run_module``, the one copy of it). Only the waits between retries and between looks for a
+(``api_url``) with its own client, and prints its result, which is parsed (:func:`run_module`,
+which the unit tests use too). Only the waits between retries and between looks for a
 connector are shorter (:func:`quick_backoff`); the decisions are the module's own.
 """
 
@@ -14,11 +14,45 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import json
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.bird.engagements.plugins.module_utils import _backoff
-from ansible_collections.bird.engagements.tests.unit.helpers import run_module
+
+try:  # ansible-core 2.19 and later
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # pragma: no cover - older cores
+    patch_module_args = None
 
 MODULES = 'ansible_collections.bird.engagements.plugins.modules.%s'
+
+
+@contextlib.contextmanager
+def module_args(args):
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))  # pylint: disable=protected-access
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+
+
+def run_module(main, args, check=False, diff=False):
+    """Run a module's ``main()`` with ``args``; return the result it printed (``failed`` set on failure)."""
+    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    out = io.StringIO()
+    with module_args(args), contextlib.redirect_stdout(out):
+        try:
+            main()
+        except SystemExit:
+            pass
+    return json.loads(out.getvalue())
 
 
 @contextlib.contextmanager

@@ -6,28 +6,20 @@
 - ``response``/``FakeSession``: a scripted stand-in for ``requests.Session``;
 - ``simulator``/``client``: the bundled Bird API simulator in memory (its requests never
   touch a socket) and a :class:`BirdClient` on it;
-- ``run_module``: a module's ``main()`` in this process, its JSON output parsed.
+- ``use_simulator``: modules under test talk to an in-memory simulator (run them with
+  ``tests/support/in_process.py: run_module``).
 """
 
-import contextlib
-import io
 import json
 import os
 import time
 
 import requests
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.bird.engagements.plugins.module_utils._http import BirdClient
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
 from ansible_collections.bird.engagements.tests.simulator import IN_MEMORY_URL, BirdSimulator
 from ansible_collections.bird.engagements.tests.simulator.transport import mount
-
-try:  # ansible-core 2.19 and later
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older cores
-    patch_module_args = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_SEED = os.path.join(ROOT, 'tests', 'simulator', 'demo_seed.json')
@@ -111,32 +103,6 @@ def writes(sim):
 
 
 # -- modules in this process --------------------------------------------------------------
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))  # pylint: disable=protected-access
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
-
-
-def run_module(main, args, check=False, diff=False):
-    """Run a module's ``main()`` with ``args``; return the result it printed (``failed`` set on failure)."""
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-    out = io.StringIO()
-    with module_args(args), contextlib.redirect_stdout(out):
-        try:
-            main()
-        except SystemExit:
-            pass
-    return json.loads(out.getvalue())
-
 
 def use_simulator(monkeypatch, sim):
     """Every ``requests.Session`` made from now on (by a module under test) talks to ``sim`` in memory."""

@@ -219,3 +219,10 @@ def test_both_forms_that_disagree_are_checked_with_the_number_when_no_connector_
     assert sim.stats()['by_route']['GET /workspaces/{ws}/numbers/{id}'] == 1
     agreeing = execute(sim, one(WS1, [{'phone_number': '+31201230101', 'phone_number_id': N101, 'state': 'absent'}]))
     assert agreeing.changed and connectors_of(sim, WS1, N101) == []
+
+
+def test_with_both_forms_a_number_id_of_another_workspace_is_named_by_its_id():
+    sim = simulator()
+    other = 'b1b2c3d4-0002-4000-8000-000000000201'
+    report = execute(sim, one(WS1, [{'phone_number': '+31201230101', 'phone_number_id': other}]))
+    assert '%s is not a number of workspace %s' % (other, WS1) in report.message() and writes(sim) == 0

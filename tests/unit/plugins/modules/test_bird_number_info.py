@@ -4,7 +4,8 @@
 """bird_number_info: every page of numbers, with ids, E.164 and voice; filters."""
 
 from ansible_collections.bird.engagements.plugins.modules import bird_number_info
-from ansible_collections.bird.engagements.tests.unit.helpers import N101, N199, WS1, run_module
+from ansible_collections.bird.engagements.tests.support.in_process import run_module
+from ansible_collections.bird.engagements.tests.unit.helpers import N101, N199, WS1
 
 
 def test_every_page_of_numbers_with_their_voice_capability(module_env):

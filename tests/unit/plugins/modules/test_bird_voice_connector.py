@@ -4,13 +4,13 @@
 """bird_voice_connector: its documented results, check and diff mode, failures with Bird's words."""
 
 from ansible_collections.bird.engagements.plugins.modules import bird_voice_connector
+from ansible_collections.bird.engagements.tests.support.in_process import run_module
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     DEMO_KEY,
     N101,
     SMS_ONLY,
     WS1,
     connectors_of,
-    run_module,
     writes,
 )
 

@@ -4,7 +4,8 @@
 """bird_voice_connector_info: connectors with channel ids and status, and the workspace as code."""
 
 from ansible_collections.bird.engagements.plugins.modules import bird_voice_connector_info, bird_voice_connectors
-from ansible_collections.bird.engagements.tests.unit.helpers import N101, N102, WS1, run_module, writes
+from ansible_collections.bird.engagements.tests.support.in_process import run_module
+from ansible_collections.bird.engagements.tests.unit.helpers import N101, N102, WS1, writes
 
 
 def test_connectors_and_a_workspace_spec_that_the_batch_module_accepts_as_it_is(module_env):

@@ -4,6 +4,7 @@
 """bird_voice_connectors: per-entry outcomes, exclusive, every voice number, summaries."""
 
 from ansible_collections.bird.engagements.plugins.modules import bird_voice_connectors
+from ansible_collections.bird.engagements.tests.support.in_process import run_module
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     N101,
     N102,
@@ -11,7 +12,6 @@ from ansible_collections.bird.engagements.tests.unit.helpers import (
     WS1,
     WS2,
     connectors_of,
-    run_module,
     writes,
 )
 
