@@ -6,7 +6,7 @@
 class ModuleDocFragment:
 
     # Standard attributes; modules add their own support levels.
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options: {}
 attributes:
   check_mode:
@@ -18,10 +18,10 @@ attributes:
     support: full
     membership:
       - bird.engagements.bird
-'''
+"""
 
     # For modules that only read.
-    INFO_MODULE = r'''
+    INFO_MODULE = r"""
 options: {}
 attributes:
   check_mode:
@@ -32,4 +32,4 @@ attributes:
     support: N/A
     details:
       - This action does not modify state.
-'''
+"""

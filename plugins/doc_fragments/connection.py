@@ -6,7 +6,7 @@
 class ModuleDocFragment:
 
     # Authentication and connection options shared by every module.
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   access_key:
     description:
@@ -55,4 +55,4 @@ notes:
   - Every request carries a User-Agent naming this collection and its version.
 requirements:
   - requests
-'''
+"""

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 name: voice_channel_id
 short_description: The Voice channel id of a phone number
 version_added: 0.1.0
@@ -65,9 +65,9 @@ requirements:
   - requests
 seealso:
   - module: bird.engagements.bird_voice_connector_info
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Call from the support line (key and workspace from BIRD_ACCESS_KEY and BIRD_WORKSPACE_ID)
   ansible.builtin.debug:
     msg: >-
@@ -78,14 +78,14 @@ EXAMPLES = r'''
   ansible.builtin.set_fact:
     support_channels: "{{ query('bird.engagements.voice_channel_id', '+31201234567', '+31201234568',
                                 workspace_id='2cffb55c-120e-41a8-8f10-ed9d1b412d29') }}"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 _raw:
   description: The channel ids, one per term, in the order of the terms.
   type: list
   elements: str
-'''
+"""
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
@@ -98,41 +98,78 @@ from ansible_collections.bird.engagements.plugins.module_utils._connection impor
     env_value,
     make_client,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._desired import DEFAULT_CONCURRENCY
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, InputError, scrub_secret
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    DEFAULT_CONCURRENCY,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    InputError,
+    scrub_secret,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.bird.engagements.plugins.module_utils._identity import check_template_ref, check_uuid
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    check_template_ref,
+    check_uuid,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._info import channel_ids
 from ansible_collections.bird.engagements.plugins.module_utils._service import Parallel
 
 # Options read from the environment when not given; an empty variable counts as unset.
-ENVIRONMENT = dict(access_key=ENV_ACCESS_KEY, api_url=ENV_API_URL, workspace_id=ENV_WORKSPACE_ID)
+ENVIRONMENT = dict(
+    access_key=ENV_ACCESS_KEY, api_url=ENV_API_URL, workspace_id=ENV_WORKSPACE_ID
+)
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         if not HAS_REQUESTS:
-            raise AnsibleLookupError('the bird.engagements.voice_channel_id lookup needs the Python library requests')
+            raise AnsibleLookupError(
+                "the bird.engagements.voice_channel_id lookup needs the Python library requests"
+            )
         self.set_options(var_options=variables, direct=kwargs)
-        options = {name: self.get_option(name) for name in (
-            'access_key', 'api_url', 'workspace_id', 'validate_certs', 'ca_path', 'timeout', 'retries',
-            'connector_template_ref')}
+        options = {
+            name: self.get_option(name)
+            for name in (
+                "access_key",
+                "api_url",
+                "workspace_id",
+                "validate_certs",
+                "ca_path",
+                "timeout",
+                "retries",
+                "connector_template_ref",
+            )
+        }
         for name, variable in ENVIRONMENT.items():
             # Ansible's own env handling takes an empty variable for a value; AWX injects "" for blanks.
             if not options.get(name):
                 options[name] = env_value(variable)
-        secret = (options.get('access_key') or '').strip()
+        secret = (options.get("access_key") or "").strip()
         try:
-            errors = [check_uuid(options['workspace_id'], 'workspace_id (or BIRD_WORKSPACE_ID)'),
-                      check_template_ref(options['connector_template_ref'])]
+            errors = [
+                check_uuid(
+                    options["workspace_id"], "workspace_id (or BIRD_WORKSPACE_ID)"
+                ),
+                check_template_ref(options["connector_template_ref"]),
+            ]
             if [e for e in errors if e]:
                 raise InputError([e for e in errors if e])
             check_connection(options)
             client = make_client(options)
-            return channel_ids(client, options['workspace_id'].lower(), list(terms),
-                               options['connector_template_ref'].strip(), pmap=Parallel(DEFAULT_CONCURRENCY))
+            return channel_ids(
+                client,
+                options["workspace_id"].lower(),
+                list(terms),
+                options["connector_template_ref"].strip(),
+                pmap=Parallel(DEFAULT_CONCURRENCY),
+            )
+        # "from None": the error says it all, and no chained traceback repeats its cause.
         except InputError as err:
-            raise AnsibleLookupError(scrub_secret('voice_channel_id: %s' % '; '.join(err.errors), secret))
+            raise AnsibleLookupError(
+                scrub_secret("voice_channel_id: %s" % "; ".join(err.errors), secret)
+            ) from None
         except BirdAPIError as err:
-            raise AnsibleLookupError(scrub_secret('voice_channel_id: %s' % err, secret))
+            raise AnsibleLookupError(
+                scrub_secret("voice_channel_id: %s" % err, secret)
+            ) from None

@@ -30,7 +30,7 @@ class Backoff:
     def delay(self, attempt):
         """Seconds to wait before attempt number ``attempt`` (1 = the first retry or look)."""
         exponent = max(0, attempt - 1 - self.steady)
-        ceiling = min(self.cap, self.first * (self.growth ** exponent))
+        ceiling = min(self.cap, self.first * (self.growth**exponent))
         return random.uniform(ceiling / 2.0, ceiling) if self.jitter else ceiling
 
 

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
 from ansible_collections.bird.engagements.plugins.module_utils._http import BirdClient
 
-DEFAULT_API_URL = 'https://api.bird.com'
-ENV_ACCESS_KEY = 'BIRD_ACCESS_KEY'
-ENV_API_URL = 'BIRD_API_URL'
-ENV_WORKSPACE_ID = 'BIRD_WORKSPACE_ID'
+DEFAULT_API_URL = "https://api.bird.com"
+ENV_ACCESS_KEY = "BIRD_ACCESS_KEY"
+ENV_API_URL = "BIRD_API_URL"
+ENV_WORKSPACE_ID = "BIRD_WORKSPACE_ID"
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 5
@@ -39,31 +39,49 @@ def env_value(*names):
 def connection_argument_spec(env_fallback):
     """The argument spec of the connection options; ``env_fallback`` is the module's fallback function."""
     return dict(
-        access_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, [ENV_ACCESS_KEY])),
-        api_url=dict(type='str', fallback=(env_fallback, [ENV_API_URL])),
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
-        timeout=dict(type='int', default=DEFAULT_TIMEOUT),
-        retries=dict(type='int', default=DEFAULT_RETRIES),
+        access_key=dict(
+            type="str",
+            required=True,
+            no_log=True,
+            fallback=(env_fallback, [ENV_ACCESS_KEY]),
+        ),
+        api_url=dict(type="str", fallback=(env_fallback, [ENV_API_URL])),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+        retries=dict(type="int", default=DEFAULT_RETRIES),
     )
 
 
 def check_api_url(api_url):
     """``(error, warning)`` for an API URL: only http(s) with a host is accepted."""
     if not api_url:
-        return 'api_url is empty: set it, or BIRD_API_URL, or leave both unset for %s' % DEFAULT_API_URL, None
+        return (
+            "api_url is empty: set it, or BIRD_API_URL, or leave both unset for %s"
+            % DEFAULT_API_URL,
+            None,
+        )
     try:
         parts = urlsplit(api_url)
         parts.port  # pylint: disable=pointless-statement  # raises on a malformed port
     except ValueError as exc:
-        return 'api_url %r is not a valid URL (%s): use the form https://api.bird.com' % (api_url, exc), None
-    if parts.scheme not in ('https', 'http') or not parts.netloc:
-        return ('api_url %r is not an http(s) URL: use the form https://api.bird.com' % api_url), None
+        return (
+            "api_url %r is not a valid URL (%s): use the form https://api.bird.com"
+            % (api_url, exc),
+            None,
+        )
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return (
+            "api_url %r is not an http(s) URL: use the form https://api.bird.com"
+            % api_url
+        ), None
     if parts.query or parts.fragment:
-        return 'api_url %r must not have a query or fragment' % api_url, None
-    if parts.scheme == 'http':
-        return None, ('api_url uses plain http: the access key travels unencrypted. '
-                      'Use https except against a local test endpoint')
+        return "api_url %r must not have a query or fragment" % api_url, None
+    if parts.scheme == "http":
+        return None, (
+            "api_url uses plain http: the access key travels unencrypted. "
+            "Use https except against a local test endpoint"
+        )
     return None, None
 
 
@@ -74,34 +92,50 @@ def check_connection(options):
     The key is stripped of surrounding white space (a pasted newline) but never shown.
     """
     errors, warnings = [], []
-    key = (options.get('access_key') or '').strip()
+    key = (options.get("access_key") or "").strip()
     if not key:
-        errors.append('access_key is empty: set it, or the environment variable %s, to a Bird access key'
-                      % ENV_ACCESS_KEY)
+        errors.append(
+            "access_key is empty: set it, or the environment variable %s, to a Bird access key"
+            % ENV_ACCESS_KEY
+        )
     elif not all(33 <= ord(char) <= 126 for char in key):
-        errors.append('access_key holds a space, a control character or a non-ASCII character, which no access '
-                      'key contains: copy the key again (the value is not shown here)')
-    options['access_key'] = key
-    if options.get('api_url') is None:
-        options['api_url'] = DEFAULT_API_URL
-    error, warning = check_api_url(options['api_url'])
+        errors.append(
+            "access_key holds a space, a control character or a non-ASCII character, which no access "
+            "key contains: copy the key again (the value is not shown here)"
+        )
+    options["access_key"] = key
+    if options.get("api_url") is None:
+        options["api_url"] = DEFAULT_API_URL
+    error, warning = check_api_url(options["api_url"])
     errors.extend([error] if error else [])
     warnings.extend([warning] if warning else [])
-    if options.get('ca_path') and not os.path.isfile(options['ca_path']):
-        errors.append('ca_path %r is not a file: give the path of a PEM CA bundle' % options['ca_path'])
-    if options['timeout'] < 1:
-        errors.append('timeout must be at least 1 second, got %d' % options['timeout'])
-    if options['retries'] < 0:
-        errors.append('retries must be 0 or more, got %d' % options['retries'])
+    if options.get("ca_path") and not os.path.isfile(options["ca_path"]):
+        errors.append(
+            "ca_path %r is not a file: give the path of a PEM CA bundle"
+            % options["ca_path"]
+        )
+    if options["timeout"] < 1:
+        errors.append("timeout must be at least 1 second, got %d" % options["timeout"])
+    if options["retries"] < 0:
+        errors.append("retries must be 0 or more, got %d" % options["retries"])
     if errors:
         raise InputError(errors)
-    if not options['validate_certs'] and options['api_url'].startswith('https'):
-        warnings.append('validate_certs is false: the TLS certificate of %s is not verified' % options['api_url'])
+    if not options["validate_certs"] and options["api_url"].startswith("https"):
+        warnings.append(
+            "validate_certs is false: the TLS certificate of %s is not verified"
+            % options["api_url"]
+        )
     return warnings
 
 
 def make_client(options, throttle=None):
     """The client for checked connection options."""
-    return BirdClient(api_url=options['api_url'], access_key=options['access_key'], timeout=options['timeout'],
-                      retries=options['retries'], validate_certs=options['validate_certs'],
-                      ca_path=options.get('ca_path'), throttle=throttle)
+    return BirdClient(
+        api_url=options["api_url"],
+        access_key=options["access_key"],
+        timeout=options["timeout"],
+        retries=options["retries"],
+        validate_certs=options["validate_certs"],
+        ca_path=options.get("ca_path"),
+        throttle=throttle,
+    )

@@ -21,15 +21,25 @@ creates that are still not listed are sent again, at most ``retries`` times.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import LOOKUP
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
-from ansible_collections.bird.engagements.plugins.module_utils._http import RETRY_CREATE, workspace_path
-from ansible_collections.bird.engagements.plugins.module_utils._identity import connector_id
-from ansible_collections.bird.engagements.plugins.module_utils._workspace import read_voice_connectors
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    Failure,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    RETRY_CREATE,
+    workspace_path,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_id,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
+    read_voice_connectors,
+)
 
-CREATED = 'created'
-DUPLICATE = 'duplicate'
-REFUSED = 'refused'
-UNCERTAIN = 'uncertain'
+CREATED = "created"
+DUPLICATE = "duplicate"
+REFUSED = "refused"
+UNCERTAIN = "uncertain"
 
 # Statuses Bird may use for "connector already exists" (which one is unverified).
 DUPLICATE_STATUSES = (409, 422)
@@ -40,27 +50,31 @@ def is_duplicate_refusal(error):
     if error.status == 409:
         return True
     if error.status == 422:
-        words = ('%s %s' % (error.code or '', error.api_message or '')).lower()
-        return 'exist' in words or 'duplicate' in words
+        words = ("%s %s" % (error.code or "", error.api_message or "")).lower()
+        return "exist" in words or "duplicate" in words
     return False
 
 
 def create_body(step, template_ref):
     body = {
-        'name': step.create_name(),
-        'connectorTemplateRef': template_ref,
-        'arguments': {'phoneNumberId': step.phone_number_id},
+        "name": step.create_name(),
+        "connectorTemplateRef": template_ref,
+        "arguments": {"phoneNumberId": step.phone_number_id},
     }
     if step.conversational is not None:
-        body['channelConversationalStatusEnabled'] = bool(step.conversational)
+        body["channelConversationalStatusEnabled"] = bool(step.conversational)
     return body
 
 
 def attempt_create(client, step, template_ref):
     """Send one create: ``(kind, connector or None, error or None)``."""
     try:
-        response = client.request('POST', workspace_path(step.workspace_id, 'connectors'),
-                                  body=create_body(step, template_ref), retry=RETRY_CREATE)
+        response = client.request(
+            "POST",
+            workspace_path(step.workspace_id, "connectors"),
+            body=create_body(step, template_ref),
+            retry=RETRY_CREATE,
+        )
     except BirdAPIError as err:
         if err.status in DUPLICATE_STATUSES:
             return DUPLICATE, None, err
@@ -68,13 +82,17 @@ def attempt_create(client, step, template_ref):
             return UNCERTAIN, None, err
         return REFUSED, None, err
     body = response.body
-    return CREATED, (body if isinstance(body, dict) and connector_id(body) else None), None
+    return (
+        CREATED,
+        (body if isinstance(body, dict) and connector_id(body) else None),
+        None,
+    )
 
 
 class Pending:
     """A create not settled yet: what happened so far, and whether the connector may be ours."""
 
-    __slots__ = ('outcome', 'kind', 'error', 'sends', 'maybe_ours')
+    __slots__ = ("outcome", "kind", "error", "sends", "maybe_ours")
 
     def __init__(self, outcome):
         self.outcome = outcome
@@ -102,7 +120,9 @@ class Creator:
         to_send = list(pending)
         look = 0
         while pending:
-            for item, (kind, connector, error) in zip(to_send, self.pmap(self._send, to_send)):
+            for item, (kind, connector, error) in zip(
+                to_send, self.pmap(self._send, to_send)
+            ):
                 self._sent(item, kind, connector, error)
             pending = [p for p in pending if not p.outcome.settled]
             if not pending:
@@ -133,12 +153,12 @@ class Creator:
 
     def _look(self, pending):
         """One re-read per workspace; settle what is found. Returns the creates to send again."""
-        by_workspace = {}
+        by_workspace: dict = {}
         for item in pending:
             by_workspace.setdefault(item.outcome.step.workspace_id, []).append(item)
         reads = self.pmap(self._read, list(by_workspace))
         to_send = []
-        for (workspace_id, items), (voice, error) in zip(by_workspace.items(), reads):
+        for items, (voice, error) in zip(by_workspace.values(), reads):
             for item in items:
                 if error is not None:
                     self._unknown(item, error)
@@ -149,9 +169,16 @@ class Creator:
                     outcome.changed = outcome.changed or item.maybe_ours
                     outcome.settle(found[0])
                 elif len(found) > 1:
-                    item.outcome.settle(failure=Failure('%smore than one connector now exists for number %s: %s' % (
-                        item.outcome.step.prefix, item.outcome.step.given,
-                        ', '.join(sorted(connector_id(c) for c in found)))))
+                    item.outcome.settle(
+                        failure=Failure(
+                            "%smore than one connector now exists for number %s: %s"
+                            % (
+                                item.outcome.step.prefix,
+                                item.outcome.step.given,
+                                ", ".join(sorted(connector_id(c) for c in found)),
+                            )
+                        )
+                    )
                 elif item.kind == UNCERTAIN and item.sends <= self.client.retries:
                     to_send.append(item)
                 elif self.deadline.passed() or not self._may_still_appear(item):
@@ -167,27 +194,38 @@ class Creator:
     @staticmethod
     def _may_still_appear(item):
         """A connector Bird accepted, or says exists, may not be listed yet: keep looking."""
-        return item.kind == CREATED or (item.kind == DUPLICATE and is_duplicate_refusal(item.error))
+        return item.kind == CREATED or (
+            item.kind == DUPLICATE and is_duplicate_refusal(item.error)
+        )
 
     def _unknown(self, item, error):
         # The look failed: say so, and report a change rather than deny one.
         outcome = item.outcome
         outcome.changed = outcome.changed or item.maybe_ours
-        cause = ' (after: %s)' % item.error if item.error is not None else ''
-        outcome.settle(failure=Failure.from_api(error, '%scould not check whether the create was applied%s; '
-                                                       'run again: it looks before it creates, so it makes no '
-                                                       'duplicate: ' % (outcome.step.prefix, cause)))
+        cause = " (after: %s)" % item.error if item.error is not None else ""
+        outcome.settle(
+            failure=Failure.from_api(
+                error,
+                "%scould not check whether the create was applied%s; "
+                "run again: it looks before it creates, so it makes no "
+                "duplicate: " % (outcome.step.prefix, cause),
+            )
+        )
 
     def _not_found(self, item):
         outcome, step = item.outcome, item.outcome.step
         if item.kind == CREATED:
-            message = ('Bird accepted the create but returned no connector id, and none is listed for number %s '
-                       'within wait_timeout: run again to pick it up' % step.given)
+            message = (
+                "Bird accepted the create but returned no connector id, and none is listed for number %s "
+                "within wait_timeout: run again to pick it up" % step.given
+            )
             outcome.settle(failure=Failure(step.prefix + message))
         elif item.kind == DUPLICATE and is_duplicate_refusal(item.error):
-            item.error.hint = ('Bird says the connector exists, but no %s connector is listed for number %s within '
-                               'wait_timeout: look for a connector of another platform or template on this number'
-                               % (self.slug, step.given))
+            item.error.hint = (
+                "Bird says the connector exists, but no %s connector is listed for number %s within "
+                "wait_timeout: look for a connector of another platform or template on this number"
+                % (self.slug, step.given)
+            )
             outcome.changed = outcome.changed or item.maybe_ours
             outcome.settle(failure=Failure.from_api(item.error, step.prefix))
         else:
@@ -201,8 +239,11 @@ def delete(client, outcome):
     try of ours may have (a lost response)."""
     step = outcome.step
     try:
-        response = client.request('DELETE', workspace_path(step.workspace_id, 'connectors',
-                                                           connector_id(step.before)), accept_status=(404,))
+        response = client.request(
+            "DELETE",
+            workspace_path(step.workspace_id, "connectors", connector_id(step.before)),
+            accept_status=(404,),
+        )
     except BirdAPIError as err:
         outcome.changed = err.maybe_applied
         outcome.settle(failure=Failure.from_api(err, step.prefix))

@@ -14,16 +14,20 @@ Three kinds of failure exist, and nothing else is raised for an expected problem
   any. It is what a report carries per entry.
 """
 
-REDACTED = '********'
+REDACTED = "********"
 
 HINTS = {
-    401: ('Check the access key (option access_key or environment variable BIRD_ACCESS_KEY) '
-          'and that api_url points at the Bird API'),
-    403: ('The access key is valid but its role or policy does not allow this call '
-          'in this workspace: grant it the connectors and numbers permissions'),
-    404: 'Check workspace_id and the ids given: the API does not know this resource',
-    429: 'Bird rate limited the request and the retries ran out: raise retries or lower concurrency',
-    500: 'Bird had a server error and the retries ran out: try again later or raise retries',
+    401: (
+        "Check the access key (option access_key or environment variable BIRD_ACCESS_KEY) "
+        "and that api_url points at the Bird API"
+    ),
+    403: (
+        "The access key is valid but its role or policy does not allow this call "
+        "in this workspace: grant it the connectors and numbers permissions"
+    ),
+    404: "Check workspace_id and the ids given: the API does not know this resource",
+    429: "Bird rate limited the request and the retries ran out: raise retries or lower concurrency",
+    500: "Bird had a server error and the retries ran out: try again later or raise retries",
 }
 
 
@@ -40,11 +44,13 @@ def scrub_secret(value, secret):
         return value
     if isinstance(value, str):
         # Also the escaped form a repr() shows, should the key hold a control character.
-        for form in (secret, secret.encode('unicode_escape').decode('ascii')):
+        for form in (secret, secret.encode("unicode_escape").decode("ascii")):
             value = value.replace(form, REDACTED)
         return value
     if isinstance(value, dict):
-        return {scrub_secret(k, secret): scrub_secret(v, secret) for k, v in value.items()}
+        return {
+            scrub_secret(k, secret): scrub_secret(v, secret) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [scrub_secret(v, secret) for v in value]
     return value
@@ -55,7 +61,7 @@ class InputError(Exception):
 
     def __init__(self, errors):
         self.errors = list(errors)
-        super().__init__('; '.join(self.errors))
+        super().__init__("; ".join(self.errors))
 
 
 class BirdAPIError(Exception):
@@ -67,8 +73,20 @@ class BirdAPIError(Exception):
     for connection problems that may heal by themselves.
     """
 
-    def __init__(self, message, status=None, code=None, api_message=None, details=None,
-                 request_id=None, method=None, path=None, maybe_applied=False, hint=None, transient=False):
+    def __init__(
+        self,
+        message,
+        status=None,
+        code=None,
+        api_message=None,
+        details=None,
+        request_id=None,
+        method=None,
+        path=None,
+        maybe_applied=False,
+        hint=None,
+        transient=False,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -86,55 +104,62 @@ class BirdAPIError(Exception):
     @classmethod
     def malformed(cls, method, path, what, request_id=None):
         """Bird answered something the API does not allow: never read as "nothing there"."""
-        return cls('malformed answer: %s' % what, method=method, path=path, request_id=request_id,
-                   hint='The API answered outside its documented shape, so nothing was concluded from it; '
-                        'try again, and report it to Bird with the request id if it persists')
+        return cls(
+            "malformed answer: %s" % what,
+            method=method,
+            path=path,
+            request_id=request_id,
+            hint="The API answered outside its documented shape, so nothing was concluded from it; "
+            "try again, and report it to Bird with the request id if it persists",
+        )
 
     def __str__(self):
-        where = '%s %s: ' % (self.method, self.path) if self.method and self.path else ''
+        where = (
+            "%s %s: " % (self.method, self.path) if self.method and self.path else ""
+        )
         if self.status is not None:
-            text = 'HTTP %s' % self.status
+            text = "HTTP %s" % self.status
             if self.code:
-                text += ' %s' % self.code
+                text += " %s" % self.code
             if self.api_message:
-                text += ': %s' % self.api_message
+                text += ": %s" % self.api_message
         else:
             text = self.message
         if self.details:
-            text += '; details: %s' % (self.details,)
+            text += "; details: %s" % (self.details,)
         if self.retries:
-            text += ' (after %d retries)' % self.retries
+            text += " (after %d retries)" % self.retries
         if self.request_id:
-            text += '; request id: %s' % self.request_id
+            text += "; request id: %s" % self.request_id
         if self.hint:
-            text += '. %s' % self.hint
+            text += ". %s" % self.hint
         return where + text
 
 
 class Failure:
     """Why one entry failed: ``message`` for people, ``api_error`` (or None) for Bird's own words."""
 
-    __slots__ = ('message', 'api_error')
+    __slots__ = ("message", "api_error")
 
     def __init__(self, message, api_error=None):
         self.message = message
         self.api_error = api_error
 
     @classmethod
-    def from_api(cls, error, context=''):
-        return cls('%s%s' % (context, error), api_error=error)
+    def from_api(cls, error, context=""):
+        return cls("%s%s" % (context, error), api_error=error)
 
     def result_fields(self):
         """``msg`` plus Bird's status, code, message, details and request id (None when not from Bird)."""
         error = self.api_error
         return dict(
             msg=self.message,
-            status=getattr(error, 'status', None),
-            api_code=getattr(error, 'code', None),
-            api_message=getattr(error, 'api_message', None),
-            api_details=getattr(error, 'details', None),
-            request_id=getattr(error, 'request_id', None),
+            status=getattr(error, "status", None),
+            api_code=getattr(error, "code", None),
+            api_message=getattr(error, "api_message", None),
+            api_details=getattr(error, "details", None),
+            request_id=getattr(error, "request_id", None),
         )
 
     def __repr__(self):
-        return 'Failure(%r)' % self.message
+        return "Failure(%r)" % self.message

@@ -22,38 +22,49 @@ from urllib.parse import quote
 
 try:
     import requests
+
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised through missing_required_lib
-    requests = None
+    requests = None  # type: ignore[assignment]
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.bird.engagements.plugins.module_utils._backoff import REQUEST_RETRY, RETRY_AFTER_CAP
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, hint_for, scrub_secret
+from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
+    REQUEST_RETRY,
+    RETRY_AFTER_CAP,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    hint_for,
+    scrub_secret,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
 
-COLLECTION_NAME = 'bird.engagements'
-COLLECTION_VERSION = '0.1.0'
-REQUEST_ID_HEADER = 'Messagebird-Request-Id'
+COLLECTION_NAME = "bird.engagements"
+COLLECTION_VERSION = "0.1.0"
+REQUEST_ID_HEADER = "Messagebird-Request-Id"
 RETRYABLE_STATUS = frozenset([429, 500, 502, 503, 504])
 # A list that needs more pages than this (99,000 connectors at 99 a page) is taken for a server
 # that never stops paging.
 MAX_PAGES = 1000
 
 # Retry modes of a request.
-RETRY_READ = 'read'        # idempotent: retry 429, 5xx, connection errors, timeouts
-RETRY_CREATE = 'create'    # not idempotent: retry only 429 (Bird: not processed)
+RETRY_READ = "read"  # idempotent: retry 429, 5xx, connection errors, timeouts
+RETRY_CREATE = "create"  # not idempotent: retry only 429 (Bird: not processed)
 
 
 def quote_id(value):
     """Quote an identifier for use as one path segment."""
-    return quote(str(value), safe='')
+    return quote(str(value), safe="")
 
 
 def workspace_path(workspace_id, *parts):
     """``/workspaces/<id>/<part>/...`` with every segment quoted."""
-    return '/workspaces/%s/%s' % (quote_id(workspace_id), '/'.join(quote_id(p) for p in parts))
+    return "/workspaces/%s/%s" % (
+        quote_id(workspace_id),
+        "/".join(quote_id(p) for p in parts),
+    )
 
 
 class ApiResponse:
@@ -63,7 +74,7 @@ class ApiResponse:
     out that it was applied (a lost response, a 5xx to a write).
     """
 
-    __slots__ = ('status', 'body', 'retries', 'uncertain', 'request_id')
+    __slots__ = ("status", "body", "retries", "uncertain", "request_id")
 
     def __init__(self, status, body, retries, uncertain=False, request_id=None):
         self.status = status
@@ -107,45 +118,62 @@ class BirdClient:
         by default Bird's default limits and ``concurrency`` in flight.
     """
 
-    def __init__(self, api_url, access_key, timeout=30, retries=5, validate_certs=True,
-                 ca_path=None, concurrency=32, throttle=None, sleep=time.sleep, session=None):
+    def __init__(
+        self,
+        api_url,
+        access_key,
+        timeout=30,
+        retries=5,
+        validate_certs=True,
+        ca_path=None,
+        concurrency=32,
+        throttle=None,
+        sleep=time.sleep,
+        session=None,
+    ):
         if not HAS_REQUESTS:
-            raise RuntimeError('the Python library requests is required')
-        self.api_url = api_url.rstrip('/')
+            raise RuntimeError("the Python library requests is required")
+        self.api_url = api_url.rstrip("/")
         self._access_key = access_key
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.sleep = sleep
         self.throttle = throttle or Throttle(concurrency, sleep=sleep)
         self.session = session or requests.Session()
-        self.session.headers.update({
-            'Authorization': 'AccessKey %s' % access_key,
-            'Accept': 'application/json',
-            'User-Agent': '%s/%s (Ansible collection; python-requests/%s)' % (
-                COLLECTION_NAME, COLLECTION_VERSION, requests.__version__),
-        })
+        self.session.headers.update(
+            {
+                "Authorization": "AccessKey %s" % access_key,
+                "Accept": "application/json",
+                "User-Agent": "%s/%s (Ansible collection; python-requests/%s)"
+                % (COLLECTION_NAME, COLLECTION_VERSION, requests.__version__),
+            }
+        )
         # Passed with every request: a session-level setting would lose to REQUESTS_CA_BUNDLE.
         # validate_certs=false wins over ca_path, as in Ansible's own URL handling.
         # The environment is read once, as requests would read it: without ca_path, the CA bundle of
         # REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE); the proxies (HTTPS_PROXY, NO_PROXY, ...) for the API's
         # host. Left to requests, it is read again for every request, and ~/.netrc could replace the
         # Authorization header.
-        environment_ca = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
+        environment_ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+            "CURL_CA_BUNDLE"
+        )
         self.verify = (ca_path or environment_ca or True) if validate_certs else False
         self.session.verify = self.verify
         self.session.proxies = requests.utils.get_environ_proxies(self.api_url)
         self.session.trust_env = False
         if not validate_certs:
             try:
-                import urllib3
+                import urllib3  # pylint: disable=import-outside-toplevel  # a dependency of requests
+
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            except Exception:  # pragma: no cover - best effort only
+            # pylint: disable-next=broad-exception-caught  # best effort only
+            except Exception:  # pragma: no cover
                 pass
         pool = max(4, self.throttle.gate.ceiling)
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool)
-        self.session.mount('https://', adapter)
-        self.session.mount('http://', adapter)
-        self.stats = {'requests': 0, 'retries': 0, 'rate_limited': 0}
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
         self._stats_lock = threading.Lock()
 
     def scrub(self, value):
@@ -160,7 +188,7 @@ class BirdClient:
     def _delay(self, attempt, response=None):
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         if response is not None:
-            retry_after = parse_retry_after(response.headers.get('Retry-After'))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None:
                 return min(retry_after, RETRY_AFTER_CAP) + random.uniform(0, 0.25)
         return REQUEST_RETRY.delay(attempt)
@@ -173,17 +201,24 @@ class BirdClient:
         except ValueError:
             body = None
         if isinstance(body, dict):
-            code = body.get('code')
-            api_message = body.get('message')
-            details = body.get('details')
+            code = body.get("code")
+            api_message = body.get("message")
+            details = body.get("details")
         elif response.text:
             # Scrub before cutting: a cut could split the key and hide it from the scrub.
             api_message = self.scrub(response.text)[:500]
         return BirdAPIError(
-            'HTTP %s' % status, status=status, code=self.scrub(code),
-            api_message=self.scrub(api_message), details=self.scrub(details),
-            request_id=response.headers.get(REQUEST_ID_HEADER), method=method, path=path,
-            maybe_applied=(method != 'GET' and status >= 500), hint=hint_for(status))
+            "HTTP %s" % status,
+            status=status,
+            code=self.scrub(code),
+            api_message=self.scrub(api_message),
+            details=self.scrub(details),
+            request_id=response.headers.get(REQUEST_ID_HEADER),
+            method=method,
+            path=path,
+            maybe_applied=(method != "GET" and status >= 500),
+            hint=hint_for(status),
+        )
 
     def _error_from_exception(self, method, path, exc):
         exceptions = requests.exceptions
@@ -191,33 +226,50 @@ class BirdClient:
         # A TLS or proxy misconfiguration, or a request refused before sending, will not heal.
         transient = False
         if isinstance(exc, exceptions.SSLError):
-            if 'CERTIFICATE_VERIFY_FAILED' in str(exc).upper().replace(' ', '_'):
-                hint = ('TLS verification failed: give the CA bundle that signs the API certificate with ca_path, '
-                        'or set validate_certs to false for a test endpoint you trust')
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc).upper().replace(" ", "_"):
+                hint = (
+                    "TLS verification failed: give the CA bundle that signs the API certificate with ca_path, "
+                    "or set validate_certs to false for a test endpoint you trust"
+                )
             else:
-                hint = 'The TLS handshake failed: check that api_url is right (https:// only for a TLS endpoint)'
-            kind, maybe_applied = 'TLS error', False
+                hint = "The TLS handshake failed: check that api_url is right (https:// only for a TLS endpoint)"
+            kind, maybe_applied = "TLS error", False
         elif isinstance(exc, exceptions.ConnectTimeout):
-            kind, maybe_applied, transient = 'connection timed out', False, True
-            hint = 'Check api_url, the network and proxy settings (HTTPS_PROXY, NO_PROXY)'
+            kind, maybe_applied, transient = "connection timed out", False, True
+            hint = (
+                "Check api_url, the network and proxy settings (HTTPS_PROXY, NO_PROXY)"
+            )
         elif isinstance(exc, exceptions.Timeout):
-            kind, maybe_applied, transient = 'no response within the timeout', True, True
-            hint = 'The API did not answer within timeout seconds: raise timeout or try again'
+            kind, maybe_applied, transient = (
+                "no response within the timeout",
+                True,
+                True,
+            )
+            hint = "The API did not answer within timeout seconds: raise timeout or try again"
         elif isinstance(exc, exceptions.ProxyError):
-            kind, maybe_applied = 'proxy error', False
-            hint = 'Check the proxy settings (HTTPS_PROXY, NO_PROXY)'
-        elif isinstance(exc, (exceptions.InvalidHeader, exceptions.InvalidURL, exceptions.MissingSchema)):
+            kind, maybe_applied = "proxy error", False
+            hint = "Check the proxy settings (HTTPS_PROXY, NO_PROXY)"
+        elif isinstance(
+            exc,
+            (exceptions.InvalidHeader, exceptions.InvalidURL, exceptions.MissingSchema),
+        ):
             # Refused before anything was sent (e.g. a key with a newline in it).
-            kind, maybe_applied = 'invalid request', False
-            hint = 'Check access_key and api_url for stray characters'
+            kind, maybe_applied = "invalid request", False
+            hint = "Check access_key and api_url for stray characters"
         elif isinstance(exc, exceptions.ConnectionError):
             # The request may have reached the server before the connection broke.
-            kind, maybe_applied, transient = 'connection error', True, True
-            hint = 'Check api_url and the network; the API may be down'
+            kind, maybe_applied, transient = "connection error", True, True
+            hint = "Check api_url and the network; the API may be down"
         else:
-            kind, maybe_applied, transient = 'request error', True, True
-        return BirdAPIError(self.scrub('%s: %s' % (kind, exc)), method=method, path=path,
-                            maybe_applied=(method != 'GET' and maybe_applied), hint=hint, transient=transient)
+            kind, maybe_applied, transient = "request error", True, True
+        return BirdAPIError(
+            self.scrub("%s: %s" % (kind, exc)),
+            method=method,
+            path=path,
+            maybe_applied=(method != "GET" and maybe_applied),
+            hint=hint,
+            transient=transient,
+        )
 
     @staticmethod
     def _retryable(retry, response, error):
@@ -231,19 +283,27 @@ class BirdClient:
     # -- requests -----------------------------------------------------------
     def _send(self, method, path, params, body):
         """One attempt: ``(response, None)`` or ``(None, BirdAPIError)``, within the throttle."""
-        segments = path.split('/')
-        workspace = segments[2] if len(segments) > 2 and segments[1] == 'workspaces' else ''
+        segments = path.split("/")
+        workspace = (
+            segments[2] if len(segments) > 2 and segments[1] == "workspaces" else ""
+        )
         pacer = self.throttle.pacer(workspace, method)
         pacer.acquire()  # before taking a place in flight: waiting for the pace holds none
         with self.throttle.gate:
-            self._count('requests')
+            self._count("requests")
             try:
-                response = self.session.request(method, self.api_url + path, params=params, json=body,
-                                                timeout=self.timeout, verify=self.verify)
+                response = self.session.request(
+                    method,
+                    self.api_url + path,
+                    params=params,
+                    json=body,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                )
             except requests.exceptions.RequestException as exc:
                 return None, self._error_from_exception(method, path, exc)
         if response.status_code == 429:
-            self._count('rate_limited')
+            self._count("rate_limited")
             pacer.rate_limited()
             self.throttle.gate.rate_limited()
         else:
@@ -251,7 +311,9 @@ class BirdClient:
             self.throttle.gate.succeeded()
         return response, None
 
-    def request(self, method, path, params=None, body=None, retry=RETRY_READ, accept_status=None):
+    def request(
+        self, method, path, params=None, body=None, retry=RETRY_READ, accept_status=None
+    ):
         """Send one API call and return an :class:`ApiResponse`, or raise :class:`BirdAPIError`.
 
         ``retry`` is RETRY_READ (retry 429, 5xx, connection errors and timeouts: only
@@ -266,23 +328,32 @@ class BirdClient:
             if response is not None:
                 status = response.status_code
                 if status < 400 or (accept_status and status in accept_status):
-                    return ApiResponse(status, _json_or_none(response), attempt, uncertain,
-                                       response.headers.get(REQUEST_ID_HEADER))
+                    return ApiResponse(
+                        status,
+                        _json_or_none(response),
+                        attempt,
+                        uncertain,
+                        response.headers.get(REQUEST_ID_HEADER),
+                    )
                 error = self._error_from_response(method, path, response)
             if not self._retryable(retry, response, error) or attempt >= self.retries:
                 error.retries = attempt
                 raise error
             attempt += 1
             uncertain = uncertain or error.maybe_applied
-            self._count('retries')
+            self._count("retries")
             self.sleep(self._delay(attempt, response))
 
     def get(self, path, params=None):
         """GET one JSON object; anything else is a malformed answer."""
-        response = self.request('GET', path, params=params)
+        response = self.request("GET", path, params=params)
         if not isinstance(response.body, dict):
-            raise BirdAPIError.malformed('GET', path, 'expected a JSON object, got %s' % _kind(response.body),
-                                         request_id=response.request_id)
+            raise BirdAPIError.malformed(
+                "GET",
+                path,
+                "expected a JSON object, got %s" % _kind(response.body),
+                request_id=response.request_id,
+            )
         return response.body
 
     def list_all(self, path, params=None, limit=None):
@@ -293,47 +364,73 @@ class BirdClient:
         """
         params = dict(params or {})
         if limit:
-            params['limit'] = limit
+            params["limit"] = limit
         items = []
         seen_tokens, seen_ids = set(), set()
         for dummy in range(MAX_PAGES):
-            response = self.request('GET', path, params=params)
+            response = self.request("GET", path, params=params)
             page, request_id = response.body, response.request_id
             if not isinstance(page, dict):
-                raise BirdAPIError.malformed('GET', path, 'a list page must be a JSON object, got %s'
-                                             % _kind(page), request_id)
-            results = page.get('results')
+                raise BirdAPIError.malformed(
+                    "GET",
+                    path,
+                    "a list page must be a JSON object, got %s" % _kind(page),
+                    request_id,
+                )
+            results = page.get("results")
             if not isinstance(results, list):
-                raise BirdAPIError.malformed('GET', path, 'a list page without a "results" list (got %s)'
-                                             % _kind(results), request_id)
+                raise BirdAPIError.malformed(
+                    "GET",
+                    path,
+                    'a list page without a "results" list (got %s)' % _kind(results),
+                    request_id,
+                )
             for item in results:
                 if not isinstance(item, dict):
-                    raise BirdAPIError.malformed('GET', path, 'a list item must be a JSON object, got %s'
-                                                 % _kind(item), request_id)
+                    raise BirdAPIError.malformed(
+                        "GET",
+                        path,
+                        "a list item must be a JSON object, got %s" % _kind(item),
+                        request_id,
+                    )
                 # An item seen on an earlier page (a page answered twice) is the same resource.
-                key = item.get('id')
+                key = item.get("id")
                 if isinstance(key, str):
                     if key in seen_ids:
                         continue
                     seen_ids.add(key)
                 items.append(item)
-            token = page.get('nextPageToken')
+            token = page.get("nextPageToken")
             if not token:
                 return items
             if not isinstance(token, str):
-                raise BirdAPIError.malformed('GET', path, 'nextPageToken must be a string, got %s'
-                                             % _kind(token), request_id)
+                raise BirdAPIError.malformed(
+                    "GET",
+                    path,
+                    "nextPageToken must be a string, got %s" % _kind(token),
+                    request_id,
+                )
             if token in seen_tokens:
-                raise BirdAPIError.malformed('GET', path, 'the page token %r came back a second time; stopped '
-                                             'to avoid a loop' % token, request_id)
+                raise BirdAPIError.malformed(
+                    "GET",
+                    path,
+                    "the page token %r came back a second time; stopped "
+                    "to avoid a loop" % token,
+                    request_id,
+                )
             seen_tokens.add(token)
-            params['pageToken'] = token
-        raise BirdAPIError.malformed('GET', path, 'still a nextPageToken after %d pages; stopped' % MAX_PAGES,
-                                     request_id)
+            params["pageToken"] = token
+        raise BirdAPIError.malformed(
+            "GET",
+            path,
+            "still a nextPageToken after %d pages; stopped" % MAX_PAGES,
+            request_id,
+        )
 
 
 def _kind(value):
     if value is None:
-        return 'nothing'
-    return {dict: 'an object', list: 'a list', str: 'a string', bool: 'a boolean'}.get(
-        type(value), type(value).__name__)
+        return "nothing"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )

@@ -17,29 +17,36 @@ lack its number id or its template; such items are read one by one (see
 
 import re
 
-DEFAULT_TEMPLATE = 'voice-messagebird:1'
-TEMPLATE_RE = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*):([A-Za-z0-9._-]+)$')
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+DEFAULT_TEMPLATE = "voice-messagebird:1"
+TEMPLATE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*):([A-Za-z0-9._-]+)$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 def check_uuid(value, field):
     """An error naming ``field`` if ``value`` is not a UUID, else None."""
     if isinstance(value, str) and UUID_RE.match(value):
         return None
-    return '%s must be a UUID such as 2cffb55c-120e-91a8-8f10-ed9d1b412d29, got %r' % (field, value)
+    return "%s must be a UUID such as 2cffb55c-120e-91a8-8f10-ed9d1b412d29, got %r" % (
+        field,
+        value,
+    )
 
 
-def check_template_ref(value, field='connector_template_ref'):
+def check_template_ref(value, field="connector_template_ref"):
     """An error naming ``field`` unless ``value`` looks like ``<slug>:<version>``."""
     if isinstance(value, str) and TEMPLATE_RE.match(value.strip()):
         return None
-    return ('%s must be a connector template reference <slug>:<version> such as %s, got %r; leave it out for %s'
-            % (field, DEFAULT_TEMPLATE, value, DEFAULT_TEMPLATE))
+    return (
+        "%s must be a connector template reference <slug>:<version> such as %s, got %r; leave it out for %s"
+        % (field, DEFAULT_TEMPLATE, value, DEFAULT_TEMPLATE)
+    )
 
 
 def template_slug(template_ref):
     """``voice-messagebird`` for ``voice-messagebird:1``."""
-    return template_ref.split(':', 1)[0] if isinstance(template_ref, str) else None
+    return template_ref.split(":", 1)[0] if isinstance(template_ref, str) else None
 
 
 def _dict(value):
@@ -51,33 +58,34 @@ def _lower(value):
 
 
 def connector_id(connector):
-    value = connector.get('id')
+    value = connector.get("id")
     return value if isinstance(value, str) and value else None
 
 
 def connector_number_id(connector):
     """The phone number id (``arguments.phoneNumberId`` or ``number.numberId``), lower case, or None."""
-    return (_lower(_dict(connector.get('arguments')).get('phoneNumberId'))
-            or _lower(_dict(connector.get('number')).get('numberId')))
+    return _lower(_dict(connector.get("arguments")).get("phoneNumberId")) or _lower(
+        _dict(connector.get("number")).get("numberId")
+    )
 
 
 def connector_phone_number(connector):
     """The E.164 number the connector echoes (``number.phoneNumber``), or None."""
-    value = _dict(connector.get('number')).get('phoneNumber')
+    value = _dict(connector.get("number")).get("phoneNumber")
     if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()
-    return value if value.startswith('+') else '+' + value
+    return value if value.startswith("+") else "+" + value
 
 
 def connector_channel_id(connector):
     """The channel id, or None while Bird has not assigned it (``channel`` null, or without an id)."""
-    value = _dict(_dict(connector).get('channel')).get('channelId')
+    value = _dict(_dict(connector).get("channel")).get("channelId")
     return value if isinstance(value, str) and value else None
 
 
 def connector_template_ref(connector):
-    value = connector.get('connectorTemplateRef')
+    value = connector.get("connectorTemplateRef")
     return value if isinstance(value, str) and value else None
 
 
@@ -86,7 +94,10 @@ def connector_slug(connector):
     ref = connector_template_ref(connector)
     if ref:
         return template_slug(ref)
-    for value in (connector.get('connectorTemplateSlug'), _dict(connector.get('channel')).get('platform')):
+    for value in (
+        connector.get("connectorTemplateSlug"),
+        _dict(connector.get("channel")).get("platform"),
+    ):
         if isinstance(value, str) and value:
             return value
     return None
@@ -95,9 +106,14 @@ def connector_slug(connector):
 def needs_detail(connector):
     """True for a list item that does not say its template or its number: read it on its own."""
     return connector_id(connector) is not None and (
-        connector_slug(connector) is None or connector_number_id(connector) is None)
+        connector_slug(connector) is None or connector_number_id(connector) is None
+    )
 
 
 def describe_template(connector):
     """The connector's template as people should read it (the ref, else the slug)."""
-    return connector_template_ref(connector) or connector_slug(connector) or 'an unknown template'
+    return (
+        connector_template_ref(connector)
+        or connector_slug(connector)
+        or "an unknown template"
+    )

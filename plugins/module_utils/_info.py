@@ -10,7 +10,9 @@ is what a run would see.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
-from ansible_collections.bird.engagements.plugins.module_utils._http import workspace_path
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    workspace_path,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     UUID_RE,
     connector_channel_id,
@@ -20,7 +22,11 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     connector_template_ref,
     template_slug,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._numbers import E164_RE, number_e164, number_voice
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    E164_RE,
+    number_e164,
+    number_voice,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     CHANNEL_PAGE_LIMIT,
     AmbiguousNumber,
@@ -35,13 +41,24 @@ def _serial(func, items):
 
 def channel_statuses(client, workspace_id, platform):
     """``{channel id: status}`` of the workspace's channels of a platform (every page)."""
-    channels = client.list_all(workspace_path(workspace_id, 'channels'), params={'platform': platform},
-                               limit=CHANNEL_PAGE_LIMIT)
-    return {c.get('id'): c.get('status') for c in channels}
+    channels = client.list_all(
+        workspace_path(workspace_id, "channels"),
+        params={"platform": platform},
+        limit=CHANNEL_PAGE_LIMIT,
+    )
+    return {c.get("id"): c.get("status") for c in channels}
 
 
-def voice_connectors(client, workspace_id, template_ref, phone_number=None, phone_number_id=None,
-                     connector=None, channel_status=True, pmap=_serial):
+def voice_connectors(
+    client,
+    workspace_id,
+    template_ref,
+    phone_number=None,
+    phone_number_id=None,
+    connector=None,
+    channel_status=True,
+    pmap=_serial,
+):
     """The workspace's Voice connectors (the template's slug, any version) as rows, optionally filtered."""
     slug = template_slug(template_ref)
     voice = read_voice_connectors(client, workspace_id, slug, pmap)
@@ -50,23 +67,40 @@ def voice_connectors(client, workspace_id, template_ref, phone_number=None, phon
         found = [c for c in found if connector_id(c).lower() == connector.lower()]
     if phone_number or phone_number_id:
         number_id = phone_number_id.lower() if phone_number_id else None
-        if phone_number and number_id is None and not voice.for_number(None, phone_number):
+        if (
+            phone_number
+            and number_id is None
+            and not voice.for_number(None, phone_number)
+        ):
             try:
                 number = NumberBook(client, workspace_id).search(phone_number)
             except AmbiguousNumber as err:
-                raise InputError([str(err)])
-            number_id = number['id'].lower() if number and isinstance(number.get('id'), str) else None
+                raise InputError([str(err)]) from err
+            number_id = (
+                number["id"].lower()
+                if number and isinstance(number.get("id"), str)
+                else None
+            )
         matching = voice.for_number(number_id, phone_number)
         found = [c for c in found if c in matching]
-    statuses = channel_statuses(client, workspace_id, slug) if channel_status and found else {}
+    statuses = (
+        channel_statuses(client, workspace_id, slug) if channel_status and found else {}
+    )
     rows = []
     for item in found:
         channel_id = connector_channel_id(item)
-        rows.append(dict(
-            connector_id=connector_id(item), channel_id=channel_id, phone_number_id=connector_number_id(item),
-            phone_number=connector_phone_number(item), name=item.get('name'),
-            connector_template_ref=connector_template_ref(item),
-            channel_status=statuses.get(channel_id) if channel_id else None, connector=item))
+        rows.append(
+            dict(
+                connector_id=connector_id(item),
+                channel_id=channel_id,
+                phone_number_id=connector_number_id(item),
+                phone_number=connector_phone_number(item),
+                name=item.get("name"),
+                connector_template_ref=connector_template_ref(item),
+                channel_status=statuses.get(channel_id) if channel_id else None,
+                connector=item,
+            )
+        )
     return rows
 
 
@@ -78,16 +112,18 @@ def workspace_spec(workspace_id, rows):
     numbers, warnings = [], []
     for row in rows:
         entry = {}
-        if row['phone_number_id']:
-            entry['phone_number_id'] = row['phone_number_id']
-        if row['phone_number']:
-            entry['phone_number'] = row['phone_number']
+        if row["phone_number_id"]:
+            entry["phone_number_id"] = row["phone_number_id"]
+        if row["phone_number"]:
+            entry["phone_number"] = row["phone_number"]
         if not entry:
-            warnings.append('connector %s names no phone number, so workspace_spec cannot list it'
-                            % row['connector_id'])
+            warnings.append(
+                "connector %s names no phone number, so workspace_spec cannot list it"
+                % row["connector_id"]
+            )
             continue
-        if isinstance(row['name'], str) and row['name'].strip():
-            entry['name'] = row['name']
+        if isinstance(row["name"], str) and row["name"].strip():
+            entry["name"] = row["name"]
         numbers.append(entry)
     return dict(workspace_id=workspace_id, numbers=numbers), warnings
 
@@ -100,53 +136,91 @@ def numbers(client, workspace_id, phone_number=None, voice=None, pmap=_serial):
     """
     book = NumberBook(client, workspace_id)
     found = book.matching(phone_number) if phone_number else book.all()
-    unknown = [n for n in found if number_voice(n) is None and isinstance(n.get('id'), str)]
-    detailed = dict(zip([id(n) for n in unknown], pmap(lambda n: book.get(n['id']) or n, unknown)))
+    unknown = [
+        n for n in found if number_voice(n) is None and isinstance(n.get("id"), str)
+    ]
+    detailed = dict(
+        zip([id(n) for n in unknown], pmap(lambda n: book.get(n["id"]) or n, unknown))
+    )
     rows = []
     for number in found:
         said = number_voice(detailed.get(id(number), number))
         if voice is not None and said is not voice:
             continue
-        rows.append(dict(id=number.get('id'), phone_number=number_e164(number), voice=said, number=number))
+        rows.append(
+            dict(
+                id=number.get("id"),
+                phone_number=number_e164(number),
+                voice=said,
+                number=number,
+            )
+        )
     return rows
 
 
 def channel_ids(client, workspace_id, terms, template_ref, pmap=_serial):
     """The channel id of each term (an E.164 number or a phone number id), in order, reading the
-    workspace's connectors once. Raises :class:`InputError` naming every term without one."""
+    workspace's connectors once. Raises :class:`InputError` naming every term without one.
+    """
     problems = []
     for term in terms:
-        if not isinstance(term, str) or not (E164_RE.match(term) or UUID_RE.match(term)):
-            problems.append('%r is neither an E.164 number (+31201234567) nor a phone number id (UUID)' % (term,))
+        if not isinstance(term, str) or not (
+            E164_RE.match(term) or UUID_RE.match(term)
+        ):
+            problems.append(
+                "%r is neither an E.164 number (+31201234567) nor a phone number id (UUID)"
+                % (term,)
+            )
     if problems:
         raise InputError(problems)
-    voice = read_voice_connectors(client, workspace_id, template_slug(template_ref), pmap)
+    voice = read_voice_connectors(
+        client, workspace_id, template_slug(template_ref), pmap
+    )
     book = NumberBook(client, workspace_id, pmap)
-    unmatched = [('e164', t) for t in terms if t.startswith('+') and not voice.for_number(None, t)]
+    unmatched = [
+        ("e164", t)
+        for t in terms
+        if t.startswith("+") and not voice.for_number(None, t)
+    ]
     resolved = book.find(unmatched)
     found, problems = [], []
     for term in terms:
-        if term.startswith('+'):
-            number = resolved.get(('e164', term))
+        if term.startswith("+"):
+            number = resolved.get(("e164", term))
             if isinstance(number, AmbiguousNumber):
                 problems.append(str(number))
                 continue
-            number_id = number['id'].lower() if isinstance(number, dict) and isinstance(number.get('id'), str) \
+            number_id = (
+                number["id"].lower()
+                if isinstance(number, dict) and isinstance(number.get("id"), str)
                 else None
+            )
             connectors = voice.for_number(number_id, term)
         else:
             connectors = voice.for_number(term.lower())
-        channels = sorted(set(connector_channel_id(c) for c in connectors if connector_channel_id(c)))
+        channels = sorted(
+            set(connector_channel_id(c) for c in connectors if connector_channel_id(c))
+        )
         if len(connectors) == 1 and channels:
             found.append(channels[0])
         elif not connectors:
-            problems.append('%s has no Voice connector in workspace %s' % (term, workspace_id))
+            problems.append(
+                "%s has no Voice connector in workspace %s" % (term, workspace_id)
+            )
         elif not channels:
-            problems.append('%s has a Voice connector (%s) whose channel Bird has not assigned yet'
-                            % (term, connector_id(connectors[0])))
+            problems.append(
+                "%s has a Voice connector (%s) whose channel Bird has not assigned yet"
+                % (term, connector_id(connectors[0]))
+            )
         else:
-            problems.append('%s has more than one Voice connector in workspace %s: %s' % (
-                term, workspace_id, ', '.join(sorted(connector_id(c) for c in connectors))))
+            problems.append(
+                "%s has more than one Voice connector in workspace %s: %s"
+                % (
+                    term,
+                    workspace_id,
+                    ", ".join(sorted(connector_id(c) for c in connectors)),
+                )
+            )
     if problems:
         raise InputError(problems)
     return found

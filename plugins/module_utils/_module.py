@@ -7,7 +7,11 @@ turning a report (or any failure) into ``exit_json``/``fail_json``. Internal."""
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import (
+    AnsibleFallbackNotFound,
+    AnsibleModule,
+    missing_required_lib,
+)
 
 from ansible_collections.bird.engagements.plugins.module_utils._connection import (
     check_connection,
@@ -15,16 +19,29 @@ from ansible_collections.bird.engagements.plugins.module_utils._connection impor
     env_value,
     make_client,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    DEFAULT_CONCURRENCY,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
     InputError,
     scrub_secret,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._desired import DEFAULT_CONCURRENCY
-from ansible_collections.bird.engagements.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.bird.engagements.plugins.module_utils._identity import check_template_ref, check_uuid
-from ansible_collections.bird.engagements.plugins.module_utils._numbers import check_e164
-from ansible_collections.bird.engagements.plugins.module_utils._service import Parallel, run
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    check_template_ref,
+    check_uuid,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    check_e164,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._service import (
+    Parallel,
+    run,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
 
 # How many warnings a task shows before saying how many more there are.
@@ -47,33 +64,45 @@ class BirdModule(AnsibleModule):
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
-            self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+            self.fail_json(
+                msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR
+            )
 
     def scrub(self, value):
-        return scrub_secret(value, self.params.get('access_key'))
+        return scrub_secret(value, self.params.get("access_key"))
 
     def client(self, concurrency=1):
         """Check the connection options (failing before any request) and make the client."""
-        given = self.params['access_key']
+        given = self.params["access_key"]
         try:
             warnings = check_connection(self.params)
         except InputError as err:
-            self.fail_json(msg='nothing was changed: %s' % '; '.join(err.errors), errors=err.errors)
-        if self.params['access_key'] != given:
+            self.fail_json(
+                msg="nothing was changed: %s" % "; ".join(err.errors), errors=err.errors
+            )
+        if self.params["access_key"] != given:
             # A key pasted with a trailing newline: used without it, and that form is masked too.
-            self.no_log_values.add(self.params['access_key'])
+            self.no_log_values.add(self.params["access_key"])
         for warning in warnings:
             self.warn(warning)
         return make_client(self.params, throttle=Throttle(concurrency))
 
     def check_options(self, uuids=(), e164s=(), templates=()):
         """Fail, naming each option, if the given ones are not UUIDs, E.164 numbers or template refs."""
-        checks = [(check_uuid, uuids), (check_e164, e164s), (check_template_ref, templates)]
-        errors = [check(self.params[name], name) for check, names in checks for name in names
-                  if self.params.get(name) is not None]
+        checks = [
+            (check_uuid, uuids),
+            (check_e164, e164s),
+            (check_template_ref, templates),
+        ]
+        errors = [
+            check(self.params[name], name)
+            for check, names in checks
+            for name in names
+            if self.params.get(name) is not None
+        ]
         errors = [e for e in errors if e]
         if errors:
-            self.fail_json(msg='; '.join(errors))
+            self.fail_json(msg="; ".join(errors))
 
     def ask(self, question, *args, **kwargs):
         """Run a read-only question (``_info``) with the client; its failure fails the module."""
@@ -83,13 +112,23 @@ class BirdModule(AnsibleModule):
         except BirdAPIError as err:
             self.fail_api(err)
         except InputError as err:
-            self.fail_json(msg=self.scrub('; '.join(err.errors)))
+            self.fail_json(msg=self.scrub("; ".join(err.errors)))
+        return None  # not reached: fail_json exits
 
     def fail_api(self, error):
         """Fail with an API error: what happened, what to do, Bird's words and request id, nothing secret."""
-        self.fail_json(msg=self.scrub(str(error)), **self.scrub(dict(
-            status=error.status, api_code=error.code, api_message=error.api_message, api_details=error.details,
-            request_id=error.request_id)))
+        self.fail_json(
+            msg=self.scrub(str(error)),
+            **self.scrub(
+                dict(
+                    status=error.status,
+                    api_code=error.code,
+                    api_message=error.api_message,
+                    api_details=error.details,
+                    request_id=error.request_id,
+                )
+            )
+        )
 
     def run_request(self, req, single=False):
         """Run a write request through the service and exit with its report."""
@@ -98,16 +137,22 @@ class BirdModule(AnsibleModule):
             report = run(client, req)
         except BirdAPIError as err:
             self.fail_api(err)
-        except Exception as err:  # pylint: disable=broad-except  # a bug: say so, never with the key
-            self.fail_json(msg=self.scrub('unexpected %s: %s' % (type(err).__name__, err)),
-                           exception=self.scrub(traceback.format_exc()))
+        # pylint: disable-next=broad-exception-caught  # a bug: say so, never with the key
+        except Exception as err:
+            self.fail_json(
+                msg=self.scrub("unexpected %s: %s" % (type(err).__name__, err)),
+                exception=self.scrub(traceback.format_exc()),
+            )
         self.exit_report(report, single)
 
     def exit_report(self, report, single):
         for warning in report.warnings[:MAX_WARNINGS]:
             self.warn(self.scrub(warning))
         if len(report.warnings) > MAX_WARNINGS:
-            self.warn('and %d more warnings like these' % (len(report.warnings) - MAX_WARNINGS))
+            self.warn(
+                "and %d more warnings like these"
+                % (len(report.warnings) - MAX_WARNINGS)
+            )
         failed, msg, fields = report.result(single=single, diff=self._diff)
         # Texts from Bird were scrubbed by the client; exit_json and fail_json mask every no_log
         # value (the key as given and as stripped) in the whole result once more.

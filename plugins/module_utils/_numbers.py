@@ -11,34 +11,40 @@ False, or None when the number says nothing about voice (then Bird decides).
 
 import re
 
-E164_RE = re.compile(r'^\+[1-9][0-9]{7,14}$')
+E164_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 # Words a capability status may use; anything else says nothing.
-_YES = frozenset(['active', 'enabled', 'available', 'true', 'yes', 'on'])
-_NO = frozenset(['inactive', 'disabled', 'unavailable', 'false', 'no', 'off', 'none'])
-_DIRECTIONS = ('inbound', 'outbound')
+_YES = frozenset(["active", "enabled", "available", "true", "yes", "on"])
+_NO = frozenset(["inactive", "disabled", "unavailable", "false", "no", "off", "none"])
+_DIRECTIONS = ("inbound", "outbound")
 
 
 def check_e164(value, field):
     """An error naming ``field`` if ``value`` is not an E.164 number, else None."""
     if isinstance(value, str) and E164_RE.match(value):
         return None
-    hint = ''
-    if str(value).isdigit() and not str(value).startswith('0'):
-        hint = ' (YAML reads an unquoted +%s as the number %s: quote it, "+%s")' % (value, value, value)
-    return ('%s must be an E.164 phone number: "+" and 8 to 15 digits, no spaces '
-            '(for example +31201234567), got %r%s' % (field, value, hint))
+    hint = ""
+    if str(value).isdigit() and not str(value).startswith("0"):
+        hint = ' (YAML reads an unquoted +%s as the number %s: quote it, "+%s")' % (
+            value,
+            value,
+            value,
+        )
+    return (
+        '%s must be an E.164 phone number: "+" and 8 to 15 digits, no spaces '
+        "(for example +31201234567), got %r%s" % (field, value, hint)
+    )
 
 
 def number_e164(number):
     """The E.164 form of a number object (field ``number`` or ``phoneNumber``), or None."""
     if not isinstance(number, dict):
         return None
-    for field in ('number', 'phoneNumber'):
+    for field in ("number", "phoneNumber"):
         value = number.get(field)
         if isinstance(value, str) and value.strip():
             value = value.strip()
-            return value if value.startswith('+') else '+' + value
+            return value if value.startswith("+") else "+" + value
     return None
 
 
@@ -50,10 +56,14 @@ def _says(value):
         word = value.strip().lower()
         return True if word in _YES else False if word in _NO else None
     if isinstance(value, dict):
-        for key in ('status', 'enabled', 'available', 'active'):
+        for key in ("status", "enabled", "available", "active"):
             if key in value:
                 return _says(value[key])
-        return _combine(_says(value.get(direction)) for direction in _DIRECTIONS if direction in value)
+        return _combine(
+            _says(value.get(direction))
+            for direction in _DIRECTIONS
+            if direction in value
+        )
     return None
 
 
@@ -67,10 +77,12 @@ def _combine(answers):
 
 def _voice_in_string(caps):
     # "mms-inbound,sms-outbound,voice-inbound": an enumeration; no voice token means no voice.
-    tokens = [t.strip().lower() for t in caps.replace(';', ',').split(',') if t.strip()]
+    tokens = [t.strip().lower() for t in caps.replace(";", ",").split(",") if t.strip()]
     if not tokens:
         return None
-    return any(t == 'voice' or t.startswith(('voice-', 'voice_', 'voice.')) for t in tokens)
+    return any(
+        t == "voice" or t.startswith(("voice-", "voice_", "voice.")) for t in tokens
+    )
 
 
 def _voice_in_list(caps):
@@ -80,17 +92,19 @@ def _voice_in_list(caps):
     for cap in caps:
         if isinstance(cap, str):
             named = True
-            if cap.strip().lower() == 'voice' or cap.strip().lower().startswith('voice-'):
+            if cap.strip().lower() == "voice" or cap.strip().lower().startswith(
+                "voice-"
+            ):
                 answers.append(True)
         elif isinstance(cap, dict):
-            name = cap.get('name') or cap.get('type') or cap.get('capability')
+            name = cap.get("name") or cap.get("type") or cap.get("capability")
             if not isinstance(name, str):
                 continue
             named = True
-            if name.strip().lower() != 'voice':
+            if name.strip().lower() != "voice":
                 continue
             directions = [_says(cap[d]) for d in _DIRECTIONS if d in cap]
-            status = _says(cap['status']) if 'status' in cap else None
+            status = _says(cap["status"]) if "status" in cap else None
             if directions:
                 answers.append(_combine(directions))
             elif status is not None:
@@ -112,14 +126,14 @@ def number_voice(number):
     """
     if not isinstance(number, dict):
         return None
-    caps = number.get('capabilities')
+    caps = number.get("capabilities")
     if isinstance(caps, str):
         return _voice_in_string(caps)
     if isinstance(caps, list):
         return _voice_in_list(caps)
     if isinstance(caps, dict):
         for key, value in caps.items():
-            if isinstance(key, str) and key.strip().lower() == 'voice':
+            if isinstance(key, str) and key.strip().lower() == "voice":
                 return _says(value) if not isinstance(value, dict) or value else None
         return None
     return None

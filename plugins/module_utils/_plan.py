@@ -11,8 +11,13 @@ the workspace) and from ``exclusive`` (every other Voice connector of the worksp
 Any failure here stops the run before the first write.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._desired import listing_conflict
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    listing_conflict,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    Failure,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_id,
     connector_number_id,
@@ -20,29 +25,55 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     connector_template_ref,
     describe_template,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._numbers import number_e164, number_voice
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    number_e164,
+    number_voice,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     AmbiguousNumber,
     NumberBook,
     read_voice_connectors,
 )
 
-LISTED = 'listed'
-ALL_VOICE_NUMBERS = 'all_voice_numbers'
-EXCLUSIVE = 'exclusive'
+LISTED = "listed"
+ALL_VOICE_NUMBERS = "all_voice_numbers"
+EXCLUSIVE = "exclusive"
 
-CREATE = 'create'
-DELETE = 'delete'
+CREATE = "create"
+DELETE = "delete"
 
 
 class Step:
     """One number's decision. ``specs`` are the listings it comes from (none when derived)."""
 
-    __slots__ = ('workspace_id', 'specs', 'origin', 'state', 'phone_number', 'phone_number_id', 'name',
-                 'conversational', 'before', 'number', 'action', 'failure', 'owners')
+    __slots__ = (
+        "workspace_id",
+        "specs",
+        "origin",
+        "state",
+        "phone_number",
+        "phone_number_id",
+        "name",
+        "conversational",
+        "before",
+        "number",
+        "action",
+        "failure",
+        "owners",
+    )
 
-    def __init__(self, workspace_id, specs=(), origin=LISTED, state='present', phone_number=None,
-                 phone_number_id=None, name=None, conversational=None, owners=()):
+    def __init__(
+        self,
+        workspace_id,
+        specs=(),
+        origin=LISTED,
+        state="present",
+        phone_number=None,
+        phone_number_id=None,
+        name=None,
+        conversational=None,
+        owners=(),
+    ):
         self.workspace_id = workspace_id
         self.specs = tuple(specs)
         self.origin = origin
@@ -52,20 +83,28 @@ class Step:
         self.name = name
         self.conversational = conversational
         self.owners = tuple(owners)
-        self.before = None      # the Voice connector found, if any
-        self.number = None      # the number object, when one was read
-        self.action = None      # CREATE, DELETE or None
+        self.before = None  # the Voice connector found, if any
+        self.number = None  # the number object, when one was read
+        self.action = None  # CREATE, DELETE or None
         self.failure = None
 
     @classmethod
     def listed(cls, specs):
         spec = specs[0]
-        return cls(spec.workspace_id, specs, LISTED, spec.state, spec.phone_number, spec.phone_number_id,
-                   spec.name, spec.conversational)
+        return cls(
+            spec.workspace_id,
+            specs,
+            LISTED,
+            spec.state,
+            spec.phone_number,
+            spec.phone_number_id,
+            spec.name,
+            spec.conversational,
+        )
 
     @property
     def prefix(self):
-        return self.specs[0].prefix if self.specs else ''
+        return self.specs[0].prefix if self.specs else ""
 
     @property
     def given(self):
@@ -73,7 +112,7 @@ class Step:
 
     def create_name(self):
         """The name a new connector of this number gets."""
-        return self.name or 'Voice %s' % self.given
+        return self.name or "Voice %s" % self.given
 
     def fail(self, message, api_error=None):
         self.failure = Failure(self.prefix + message, api_error)
@@ -112,12 +151,14 @@ class Planner:
         try:
             self._plan(plan)
         except BirdAPIError as err:
-            plan.failure = Failure.from_api(err, 'workspace %s: ' % group.workspace_id)
+            plan.failure = Failure.from_api(err, "workspace %s: " % group.workspace_id)
         return plan
 
     def _plan(self, plan):
         group = plan.group
-        plan.voice = voice = read_voice_connectors(self.client, group.workspace_id, self.slug, self.pmap)
+        plan.voice = voice = read_voice_connectors(
+            self.client, group.workspace_id, self.slug, self.pmap
+        )
         book = NumberBook(self.client, group.workspace_id, self.pmap)
         self._resolve(plan.steps, voice, book)
         plan.steps = self._merge_same_numbers(plan.steps)
@@ -132,20 +173,38 @@ class Planner:
     # -- which number, and which connector ---------------------------------------------
     def _resolve(self, steps, voice, book):
         """Give each step its number id and connector; read numbers only where no connector tells."""
-        needs = {}
+        needs: dict = {}
         for step in steps:
             found = voice.for_number(step.phone_number_id, step.phone_number)
             if len(found) == 1 and step.phone_number_id is None:
                 step.phone_number_id = connector_number_id(found[0])
             # Both forms given: the E.164 one is checked against what Bird says, the connector's echo
             # when there is one, else the number itself.
-            given_both = bool(step.specs and step.specs[0].phone_number and step.specs[0].phone_number_id)
-            echoed = sorted(set(connector_phone_number(c) for c in found if connector_phone_number(c)))
+            given_both = bool(
+                step.specs
+                and step.specs[0].phone_number
+                and step.specs[0].phone_number_id
+            )
+            echoed = sorted(
+                set(
+                    connector_phone_number(c)
+                    for c in found
+                    if connector_phone_number(c)
+                )
+            )
             if given_both and echoed and echoed != [step.phone_number]:
                 step.fail(self._mismatch(step, echoed[0]))
                 continue
-            if step.phone_number_id is None or (step.state == 'present' and not found) or (given_both and not echoed):
-                key = ('id', step.phone_number_id) if step.phone_number_id else ('e164', step.phone_number)
+            if (
+                step.phone_number_id is None
+                or (step.state == "present" and not found)
+                or (given_both and not echoed)
+            ):
+                key = (
+                    ("id", step.phone_number_id)
+                    if step.phone_number_id
+                    else ("e164", step.phone_number)
+                )
                 needs.setdefault(key, []).append(step)
         numbers = book.find(needs)
         for key, waiting in needs.items():
@@ -161,7 +220,7 @@ class Planner:
         step.number = number
         if number is None:
             return
-        number_id = number.get('id')
+        number_id = number.get("id")
         if step.phone_number_id is None and isinstance(number_id, str):
             step.phone_number_id = number_id.lower()
         e164 = number_e164(number)
@@ -171,8 +230,11 @@ class Planner:
 
     @staticmethod
     def _mismatch(step, e164):
-        return 'phone_number %s does not match phone_number_id %s, which is %s' % (
-            step.phone_number, step.phone_number_id, e164)
+        return "phone_number %s does not match phone_number_id %s, which is %s" % (
+            step.phone_number,
+            step.phone_number_id,
+            e164,
+        )
 
     @staticmethod
     def _merge_same_numbers(steps):
@@ -180,18 +242,33 @@ class Planner:
 
         Returns the steps left: a merged step takes the other's listings.
         """
-        kept, by_id = [], {}
+        kept: list = []
+        by_id: dict = {}
         for step in steps:
-            first = by_id.get(step.phone_number_id) if step.failure is None and step.phone_number_id else None
+            first = (
+                by_id.get(step.phone_number_id)
+                if step.failure is None and step.phone_number_id
+                else None
+            )
             if first is None:
                 if step.failure is None and step.phone_number_id:
                     by_id[step.phone_number_id] = step
                 kept.append(step)
                 continue
-            conflicts = [c for c in (listing_conflict(first.specs[0], spec) for spec in step.specs) if c]
+            conflicts = [
+                c
+                for c in (listing_conflict(first.specs[0], spec) for spec in step.specs)
+                if c
+            ]
             if conflicts:
-                step.fail('it is the same number (id %s) as %s; %s' % (
-                    step.phone_number_id, first.specs[0].label or 'another entry', conflicts[0]))
+                step.fail(
+                    "it is the same number (id %s) as %s; %s"
+                    % (
+                        step.phone_number_id,
+                        first.specs[0].label or "another entry",
+                        conflicts[0],
+                    )
+                )
                 kept.append(step)
             else:
                 first.specs = first.specs + step.specs
@@ -199,35 +276,56 @@ class Planner:
 
     def _decide(self, step, voice, warnings):
         found = voice.for_number(step.phone_number_id, step.phone_number)
-        nameless = [c for c in voice.without_id if step.phone_number_id
-                    and connector_number_id(c) == step.phone_number_id]
+        nameless = [
+            c
+            for c in voice.without_id
+            if step.phone_number_id and connector_number_id(c) == step.phone_number_id
+        ]
         if nameless:
-            step.fail('the API lists a Voice connector for number %s without an id, so it cannot be managed; '
-                      'report this to Bird' % step.given)
+            step.fail(
+                "the API lists a Voice connector for number %s without an id, so it cannot be managed; "
+                "report this to Bird" % step.given
+            )
             return
         if len(found) > 1:
-            step.fail('more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones '
-                      'in Bird' % (self.slug, step.given, step.workspace_id,
-                                   ', '.join(sorted('%s (%s)' % (connector_id(c), describe_template(c))
-                                                    for c in found))))
+            step.fail(
+                "more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones "
+                "in Bird"
+                % (
+                    self.slug,
+                    step.given,
+                    step.workspace_id,
+                    ", ".join(
+                        sorted(
+                            "%s (%s)" % (connector_id(c), describe_template(c))
+                            for c in found
+                        )
+                    ),
+                )
+            )
             return
         if found:
             step.adopt(found[0])
-            if step.state == 'absent':
+            if step.state == "absent":
                 step.action = DELETE
             else:
                 warnings.extend(self._keep_warnings(step, found[0]))
             return
-        if step.state == 'absent':
+        if step.state == "absent":
             return
         number = step.number
         if number is None:
             # With both forms given, the id is what names the number.
-            step.fail('%s is not a number of workspace %s; check the number, or buy or move it into that '
-                      'workspace first' % (step.phone_number_id or step.given, step.workspace_id))
+            step.fail(
+                "%s is not a number of workspace %s; check the number, or buy or move it into that "
+                "workspace first"
+                % (step.phone_number_id or step.given, step.workspace_id)
+            )
         elif number_voice(number) is False:
-            step.fail('number %s (%s) has no voice capability, so it cannot have a Voice channel; pick a '
-                      'voice-enabled number' % (number_e164(number) or '?', number.get('id')))
+            step.fail(
+                "number %s (%s) has no voice capability, so it cannot have a Voice channel; pick a "
+                "voice-enabled number" % (number_e164(number) or "?", number.get("id"))
+            )
         else:
             step.action = CREATE
 
@@ -235,13 +333,28 @@ class Planner:
         warnings = []
         ref = connector_template_ref(connector)
         if ref and ref != self.template_ref:
-            warnings.append('%snumber %s already has a %s connector (%s), not %s: that is its Voice connector, '
-                            'kept as it is' % (step.prefix, step.given, ref, connector_id(connector),
-                                               self.template_ref))
-        if step.name and step.name != connector.get('name'):
-            warnings.append('%sconnector %s is named %r, not %r: a name applies only when a connector is '
-                            'created; delete it (state: absent) and create it again to rename it'
-                            % (step.prefix, connector_id(connector), connector.get('name'), step.name))
+            warnings.append(
+                "%snumber %s already has a %s connector (%s), not %s: that is its Voice connector, "
+                "kept as it is"
+                % (
+                    step.prefix,
+                    step.given,
+                    ref,
+                    connector_id(connector),
+                    self.template_ref,
+                )
+            )
+        if step.name and step.name != connector.get("name"):
+            warnings.append(
+                "%sconnector %s is named %r, not %r: a name applies only when a connector is "
+                "created; delete it (state: absent) and create it again to rename it"
+                % (
+                    step.prefix,
+                    connector_id(connector),
+                    connector.get("name"),
+                    step.name,
+                )
+            )
         return warnings
 
     # -- every voice number; exactly these --------------------------------------------
@@ -250,13 +363,24 @@ class Planner:
         listed_e164 = set(s.phone_number for s in plan.steps if s.phone_number)
         candidates = []
         for number in book.all():
-            number_id = number.get('id').lower() if isinstance(number.get('id'), str) else None
-            if number_id is None or number_id in listed_ids or number_e164(number) in listed_e164:
+            number_id = (
+                number.get("id").lower() if isinstance(number.get("id"), str) else None
+            )
+            if (
+                number_id is None
+                or number_id in listed_ids
+                or number_e164(number) in listed_e164
+            ):
                 continue
             candidates.append(number)
         # Where the list does not say whether a number has voice, its own endpoint may.
         unknown = [n for n in candidates if number_voice(n) is None]
-        detailed = dict(zip([id(n) for n in unknown], self.pmap(lambda n: book.get(n['id']) or n, unknown)))
+        detailed = dict(
+            zip(
+                [id(n) for n in unknown],
+                self.pmap(lambda n: book.get(n["id"]) or n, unknown),
+            )
+        )
         steps = []
         for number in candidates:
             number = detailed.get(id(number), number)
@@ -264,10 +388,17 @@ class Planner:
             if has_voice is False:
                 continue
             if has_voice is None:
-                plan.warnings.append('number %s (%s) does not say whether it has voice: its connector is created '
-                                     'and Bird decides' % (number_e164(number) or '?', number.get('id')))
-            step = Step(plan.workspace_id, origin=ALL_VOICE_NUMBERS, phone_number=number_e164(number),
-                        phone_number_id=number['id'].lower(), owners=plan.group.owners)
+                plan.warnings.append(
+                    "number %s (%s) does not say whether it has voice: its connector is created "
+                    "and Bird decides" % (number_e164(number) or "?", number.get("id"))
+                )
+            step = Step(
+                plan.workspace_id,
+                origin=ALL_VOICE_NUMBERS,
+                phone_number=number_e164(number),
+                phone_number_id=number["id"].lower(),
+                owners=plan.group.owners,
+            )
             self._take_number(step, number)
             self._decide(step, voice, plan.warnings)
             steps.append(step)
@@ -275,25 +406,38 @@ class Planner:
 
     def _exclusive(self, plan, voice):
         group = plan.group
-        kept = set(s.phone_number_id for s in plan.steps if s.state == 'present' and s.phone_number_id)
+        kept = set(
+            s.phone_number_id
+            for s in plan.steps
+            if s.state == "present" and s.phone_number_id
+        )
         handled = set(id(s.before) for s in plan.steps if s.before is not None)
         steps = []
         for connector in voice.all:
             if id(connector) in handled or connector_number_id(connector) in kept:
                 continue
-            step = Step(plan.workspace_id, origin=EXCLUSIVE, state='absent', owners=group.owners)
+            step = Step(
+                plan.workspace_id, origin=EXCLUSIVE, state="absent", owners=group.owners
+            )
             step.adopt(connector)
             step.action = DELETE
             steps.append(step)
         if voice.without_id:
-            plan.failure = Failure('workspace %s: exclusive cannot be ensured: the API lists %d Voice connectors '
-                                   'without an id, which cannot be deleted; report this to Bird'
-                                   % (group.workspace_id, len(voice.without_id)))
+            plan.failure = Failure(
+                "workspace %s: exclusive cannot be ensured: the API lists %d Voice connectors "
+                "without an id, which cannot be deleted; report this to Bird"
+                % (group.workspace_id, len(voice.without_id))
+            )
         elif len(steps) > group.max_deletions:
             plan.failure = Failure(
-                'workspace %s: exclusive would delete %d Voice connectors, more than max_deletions (%d): %s; '
-                'check the listed numbers, or raise max_deletions for this workspace'
-                % (group.workspace_id, len(steps), group.max_deletions,
-                   ', '.join(s.given or connector_id(s.before) for s in steps[:10])
-                   + (' and %d more' % (len(steps) - 10) if len(steps) > 10 else '')))
+                "workspace %s: exclusive would delete %d Voice connectors, more than max_deletions (%d): %s; "
+                "check the listed numbers, or raise max_deletions for this workspace"
+                % (
+                    group.workspace_id,
+                    len(steps),
+                    group.max_deletions,
+                    ", ".join(s.given or connector_id(s.before) for s in steps[:10])
+                    + (" and %d more" % (len(steps) - 10) if len(steps) > 10 else ""),
+                )
+            )
         return steps

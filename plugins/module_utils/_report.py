@@ -16,7 +16,10 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     connector_id,
     connector_template_ref,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._plan import CREATE, DELETE
+from ansible_collections.bird.engagements.plugins.module_utils._plan import (
+    CREATE,
+    DELETE,
+)
 
 # How many problems a message lists before "and N more".
 MAX_LISTED = 25
@@ -25,7 +28,7 @@ MAX_LISTED = 25
 class Outcome:
     """What happened to one step: ``changed``, the connector (after, or the one removed), a failure."""
 
-    __slots__ = ('step', 'changed', 'connector', 'failure', 'settled')
+    __slots__ = ("step", "changed", "connector", "failure", "settled")
 
     def __init__(self, step):
         self.step = step
@@ -42,28 +45,32 @@ class Outcome:
 
     @property
     def present(self):
-        return self.step.state == 'present'
+        return self.step.state == "present"
 
     @property
     def channel_id(self):
         """Derived from the connector: there is no other copy of it."""
-        return connector_channel_id(self.connector) if self.present and self.connector else None
+        return (
+            connector_channel_id(self.connector)
+            if self.present and self.connector
+            else None
+        )
 
     @property
     def name(self):
         if not self.present:
             return None
-        return self.connector.get('name') if self.connector else self.step.create_name()
+        return self.connector.get("name") if self.connector else self.step.create_name()
 
     def status_text(self, check_mode, stopped):
         if self.failure is not None:
             return self.failure.message
         if stopped:
-            return 'not carried out: the run stopped before any write'
+            return "not carried out: the run stopped before any write"
         if not self.changed:
-            return 'unchanged'
-        verb = {CREATE: 'created', DELETE: 'deleted'}.get(self.step.action, 'changed')
-        return 'would be %s (check mode)' % verb if check_mode else verb
+            return "unchanged"
+        verb = {CREATE: "created", DELETE: "deleted"}.get(self.step.action, "changed")
+        return "would be %s (check mode)" % verb if check_mode else verb
 
     def managed(self, after, template_ref):
         """The fields a diff shows: state, name and template, never a secret.
@@ -73,15 +80,17 @@ class Outcome:
         """
         step = self.step
         if after:
-            present = step.state == 'present'
+            present = step.state == "present"
             connector = self.connector if step.action != CREATE else None
         else:
             present = step.before is not None
             connector = step.before
-        view = dict(state='present' if present else 'absent')
+        view = dict(state="present" if present else "absent")
         if present:
-            view['name'] = connector.get('name') if connector else step.create_name()
-            view['connector_template_ref'] = connector_template_ref(connector) if connector else template_ref
+            view["name"] = connector.get("name") if connector else step.create_name()
+            view["connector_template_ref"] = (
+                connector_template_ref(connector) if connector else template_ref
+            )
         return view
 
 
@@ -91,9 +100,11 @@ class Report:
     def __init__(self, request, outcomes=(), problems=(), warnings=(), stopped=False):
         self.request = request
         self.outcomes = list(outcomes)
-        self.problems = list(problems)      # Failures of the run as a whole (input, a workspace's reads)
+        self.problems = list(
+            problems
+        )  # Failures of the run as a whole (input, a workspace's reads)
         self.warnings = list(warnings)
-        self.stopped = stopped              # True when nothing was written because of a problem
+        self.stopped = stopped  # True when nothing was written because of a problem
         self.template_ref = request.template_ref
 
     @property
@@ -110,16 +121,26 @@ class Report:
 
     def message(self):
         if self.problems and not self.outcomes:
-            return 'nothing was changed: %s in the input: %s' % (
-                _count(len(self.problems), 'problem'), _listing([p.message for p in self.problems]))
+            return "nothing was changed: %s in the input: %s" % (
+                _count(len(self.problems), "problem"),
+                _listing([p.message for p in self.problems]),
+            )
         if self.stopped:
-            problems = [p.message for p in self.problems] + [o.failure.message for o in self.failures]
-            return 'nothing was changed: %s: %s' % (_count(len(problems), 'problem'), _listing(problems))
+            problems = [p.message for p in self.problems] + [
+                o.failure.message for o in self.failures
+            ]
+            return "nothing was changed: %s: %s" % (
+                _count(len(problems), "problem"),
+                _listing(problems),
+            )
         failures = self.failures
         if failures:
-            return '%d of %d numbers failed: %s' % (
-                len(failures), len(self.outcomes), _listing([o.failure.message for o in failures]))
-        return 'ok'
+            return "%d of %d numbers failed: %s" % (
+                len(failures),
+                len(self.outcomes),
+                _listing([o.failure.message for o in failures]),
+            )
+        return "ok"
 
     def api_error(self):
         """The first API error behind a failure, for the top-level status and request id."""
@@ -136,39 +157,64 @@ class Report:
 
     def _bucket(self, outcome):
         if outcome.failure is not None:
-            return 'failed'
+            return "failed"
         if not outcome.changed:
-            return 'unchanged'
-        return 'created' if outcome.present else 'deleted'
+            return "unchanged"
+        return "created" if outcome.present else "deleted"
 
     def workspaces(self):
         """Per workspace: how many numbers were created, deleted, unchanged and failed."""
-        rows = {}
+        rows: dict = {}
         for outcome in self.outcomes:
             workspace_id = outcome.step.workspace_id
-            row = rows.setdefault(workspace_id, dict(workspace_id=workspace_id, created=0, deleted=0, unchanged=0,
-                                                     failed=0))
+            row = rows.setdefault(
+                workspace_id,
+                dict(
+                    workspace_id=workspace_id,
+                    created=0,
+                    deleted=0,
+                    unchanged=0,
+                    failed=0,
+                ),
+            )
             row[self._bucket(outcome)] += 1
         for row in rows.values():
-            row['text'] = '%s: %d created, %d deleted, %d unchanged, %d failed' % (
-                row['workspace_id'], row['created'], row['deleted'], row['unchanged'], row['failed'])
+            row["text"] = "%s: %d created, %d deleted, %d unchanged, %d failed" % (
+                row["workspace_id"],
+                row["created"],
+                row["deleted"],
+                row["unchanged"],
+                row["failed"],
+            )
         return list(rows.values())
 
     def rows(self):
         """One row per listed entry (each owner's listing), then one per number a workspace option added."""
-        rows = []
+        rows: list = []
         check_mode = self.request.check_mode
         for outcome in self.outcomes:
             step = outcome.step
-            owners = [((0, s.order), s.owner) for s in step.specs] if step.specs else [
-                ((1, len(rows)), owner) for owner in step.owners or [None]]
+            owners = (
+                [((0, s.order), s.owner) for s in step.specs]
+                if step.specs
+                else [((1, len(rows)), owner) for owner in step.owners or [None]]
+            )
             for order, owner in owners:
                 row = dict(
-                    workspace_id=step.workspace_id, phone_number=step.phone_number,
-                    phone_number_id=step.phone_number_id, connector_id=connector_id(outcome.connector or {}),
-                    channel_id=outcome.channel_id, name=outcome.name, state=step.state, changed=outcome.changed,
-                    action=step.action or 'none', origin=step.origin, owner=owner,
-                    failed=outcome.failure is not None, msg=outcome.status_text(check_mode, self.stopped))
+                    workspace_id=step.workspace_id,
+                    phone_number=step.phone_number,
+                    phone_number_id=step.phone_number_id,
+                    connector_id=connector_id(outcome.connector or {}),
+                    channel_id=outcome.channel_id,
+                    name=outcome.name,
+                    state=step.state,
+                    changed=outcome.changed,
+                    action=step.action or "none",
+                    origin=step.origin,
+                    owner=owner,
+                    failed=outcome.failure is not None,
+                    msg=outcome.status_text(check_mode, self.stopped),
+                )
                 if outcome.failure is not None:
                     row.update(outcome.failure.result_fields())
                 rows.append((order, row))
@@ -177,12 +223,21 @@ class Report:
 
     def diff(self):
         """``{before, after}``: per workspace, per number, the managed fields."""
-        before, after = {}, {}
+        before: dict = {}
+        after: dict = {}
         for outcome in self.outcomes:
             step = outcome.step
-            key = step.phone_number or step.phone_number_id or connector_id(outcome.connector or {})
-            before.setdefault(step.workspace_id, {})[key] = outcome.managed(False, self.template_ref)
-            after.setdefault(step.workspace_id, {})[key] = outcome.managed(True, self.template_ref)
+            key = (
+                step.phone_number
+                or step.phone_number_id
+                or connector_id(outcome.connector or {})
+            )
+            before.setdefault(step.workspace_id, {})[key] = outcome.managed(
+                False, self.template_ref
+            )
+            after.setdefault(step.workspace_id, {})[key] = outcome.managed(
+                True, self.template_ref
+            )
         return dict(before=before, after=after)
 
     # -- the modules' results ------------------------------------------------------------
@@ -192,17 +247,27 @@ class Report:
         if single:
             fields.update(self._single())
         else:
-            fields.update(results=self.rows(), summary=self.summary(), workspaces=self.workspaces())
+            fields.update(
+                results=self.rows(),
+                summary=self.summary(),
+                workspaces=self.workspaces(),
+            )
         if diff and self.outcomes:
-            fields['diff'] = self._single_diff() if single else self.diff()
+            fields["diff"] = self._single_diff() if single else self.diff()
         if not self.failed:
             return False, None, fields
         error = self.api_error()
         if single or error is not None:
-            fields.update(status=getattr(error, 'status', None), api_code=getattr(error, 'code', None),
-                          api_message=getattr(error, 'api_message', None),
-                          api_details=getattr(error, 'details', None), request_id=getattr(error, 'request_id', None))
-        fields['errors'] = [p.message for p in self.problems] + [o.failure.message for o in self.failures]
+            fields.update(
+                status=getattr(error, "status", None),
+                api_code=getattr(error, "code", None),
+                api_message=getattr(error, "api_message", None),
+                api_details=getattr(error, "details", None),
+                request_id=getattr(error, "request_id", None),
+            )
+        fields["errors"] = [p.message for p in self.problems] + [
+            o.failure.message for o in self.failures
+        ]
         return True, self.message(), fields
 
     def _single(self):
@@ -219,18 +284,21 @@ class Report:
     def _single_diff(self):
         outcome = self.outcomes[0]
         step = outcome.step
-        common = dict(workspace_id=step.workspace_id, phone_number_id=step.phone_number_id,
-                      phone_number=step.phone_number)
+        common = dict(
+            workspace_id=step.workspace_id,
+            phone_number_id=step.phone_number_id,
+            phone_number=step.phone_number,
+        )
         before = dict(common, **outcome.managed(False, self.template_ref))
         after = dict(common, **outcome.managed(True, self.template_ref))
         return dict(before=before, after=after)
 
 
 def _count(number, noun):
-    return '%d %s%s' % (number, noun, '' if number == 1 else 's')
+    return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
 def _listing(messages):
     shown = messages[:MAX_LISTED]
     more = len(messages) - len(shown)
-    return '; '.join(shown) + ('; and %d more' % more if more > 0 else '')
+    return "; ".join(shown) + ("; and %d more" % more if more > 0 else "")

@@ -18,13 +18,30 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import Deadline
-from ansible_collections.bird.engagements.plugins.module_utils._create import Creator, delete
-from ansible_collections.bird.engagements.plugins.module_utils._desired import check_request, group_workspaces
+from ansible_collections.bird.engagements.plugins.module_utils._create import (
+    Creator,
+    delete,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    check_request,
+    group_workspaces,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._errors import Failure
-from ansible_collections.bird.engagements.plugins.module_utils._identity import template_slug
-from ansible_collections.bird.engagements.plugins.module_utils._plan import CREATE, DELETE, Planner
-from ansible_collections.bird.engagements.plugins.module_utils._report import Outcome, Report
-from ansible_collections.bird.engagements.plugins.module_utils._wait import await_channels
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    template_slug,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._plan import (
+    CREATE,
+    DELETE,
+    Planner,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._report import (
+    Outcome,
+    Report,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._wait import (
+    await_channels,
+)
 
 
 class Parallel:
@@ -47,10 +64,10 @@ class Parallel:
 
 def interleave(outcomes):
     """Round-robin over workspaces, so that every workspace's writes start early."""
-    queues = {}
+    queues: dict = {}
     for outcome in outcomes:
         queues.setdefault(outcome.step.workspace_id, []).append(outcome)
-    ordered = []
+    ordered: list = []
     depth = max([len(q) for q in queues.values()] or [0])
     for index in range(depth):
         ordered.extend(q[index] for q in queues.values() if index < len(q))
@@ -64,15 +81,21 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
         return Report(req, problems=[Failure(e) for e in errors], stopped=True)
     groups = group_workspaces(req)[0]
     for group in groups:
-        client.throttle.set_limits(group.workspace_id, group.settings[3], group.settings[4])
+        client.throttle.set_limits(
+            group.workspace_id, group.settings[3], group.settings[4]
+        )
     pmap = Parallel(req.concurrency)
     template_ref = req.template_ref.strip()
     slug = template_slug(template_ref)
 
     plans = pmap(Planner(client, template_ref, slug, pmap).plan, groups)
     outcomes = [Outcome(step) for plan in plans for step in plan.steps]
-    report = Report(req, outcomes, problems=[p.failure for p in plans if p.failure is not None],
-                    warnings=[w for plan in plans for w in plan.warnings])
+    report = Report(
+        req,
+        outcomes,
+        problems=[p.failure for p in plans if p.failure is not None],
+        warnings=[w for plan in plans for w in plan.warnings],
+    )
     if report.failed:
         report.stopped = True
         return report
@@ -82,7 +105,10 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
         return report
 
     deadline = Deadline(req.wait_timeout, clock)
-    pmap(lambda outcome: delete(client, outcome), [o for o in outcomes if o.step.action == DELETE])
+    pmap(
+        lambda outcome: delete(client, outcome),
+        [o for o in outcomes if o.step.action == DELETE],
+    )
     creator = Creator(client, template_ref, slug, deadline, pmap, sleep)
     creator.create_all(interleave([o for o in outcomes if o.step.action == CREATE]))
     if req.wait and req.wait_timeout > 0:

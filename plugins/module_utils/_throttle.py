@@ -76,7 +76,9 @@ class RatePacer:
     def succeeded(self):
         with self._lock:
             if self.rate < self.ceiling:
-                self.rate = min(self.ceiling, self.rate + self.ceiling / (2.0 * RECOVERY_SUCCESSES))
+                self.rate = min(
+                    self.ceiling, self.rate + self.ceiling / (2.0 * RECOVERY_SUCCESSES)
+                )
 
 
 class InFlightGate:
@@ -110,7 +112,10 @@ class InFlightGate:
         with self._cond:
             if self.limit < self.ceiling:
                 before = int(self.limit)
-                self.limit = min(float(self.ceiling), self.limit + self.ceiling / (2.0 * RECOVERY_SUCCESSES))
+                self.limit = min(
+                    float(self.ceiling),
+                    self.limit + self.ceiling / (2.0 * RECOVERY_SUCCESSES),
+                )
                 if int(self.limit) > before:
                     self._cond.notify_all()
 
@@ -132,17 +137,20 @@ class Throttle:
     def set_limits(self, workspace_id, reads_per_second, writes_per_second):
         with self._lock:
             self._limits[workspace_id.lower()] = (reads_per_second, writes_per_second)
-            self._pacers.pop((workspace_id.lower(), 'read'), None)
-            self._pacers.pop((workspace_id.lower(), 'write'), None)
+            self._pacers.pop((workspace_id.lower(), "read"), None)
+            self._pacers.pop((workspace_id.lower(), "write"), None)
 
     def pacer(self, workspace_id, method):
         """The pacer of a workspace for this method (DELETE counts as a write, as POST does)."""
-        kind = 'read' if method == 'GET' else 'write'
-        key = ((workspace_id or '').lower(), kind)
+        kind = "read" if method == "GET" else "write"
+        key = ((workspace_id or "").lower(), kind)
         with self._lock:
             pacer = self._pacers.get(key)
             if pacer is None:
-                reads, writes = self._limits.get(key[0], (BIRD_READS_PER_SECOND, BIRD_WRITES_PER_SECOND))
-                pacer = self._pacers[key] = RatePacer((reads if kind == 'read' else writes) * HEADROOM,
-                                                      sleep=self._sleep)
+                reads, writes = self._limits.get(
+                    key[0], (BIRD_READS_PER_SECOND, BIRD_WRITES_PER_SECOND)
+                )
+                pacer = self._pacers[key] = RatePacer(
+                    (reads if kind == "read" else writes) * HEADROOM, sleep=self._sleep
+                )
         return pacer

@@ -11,15 +11,32 @@ connector still waiting when they are fewer than the workspace's connector pages
 else one re-read of its connector list.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._backoff import CHANNEL_POLL
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError, Failure
-from ansible_collections.bird.engagements.plugins.module_utils._identity import connector_channel_id, connector_id
-from ansible_collections.bird.engagements.plugins.module_utils._workspace import get_connector, list_connectors
+from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
+    CHANNEL_POLL,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    Failure,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_channel_id,
+    connector_id,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
+    get_connector,
+    list_connectors,
+)
 
 
 def _waiting(outcomes):
-    return [o for o in outcomes if o.step.state == 'present' and o.failure is None and o.connector is not None
-            and connector_channel_id(o.connector) is None]
+    return [
+        o
+        for o in outcomes
+        if o.step.state == "present"
+        and o.failure is None
+        and o.connector is not None
+        and connector_channel_id(o.connector) is None
+    ]
 
 
 def await_channels(client, outcomes, pages, deadline, pmap, sleep):
@@ -28,30 +45,44 @@ def await_channels(client, outcomes, pages, deadline, pmap, sleep):
     ``pages`` maps a workspace id to how many list pages its connectors take.
     """
     waiting = _waiting(outcomes)
-    missing = set()   # not in a list re-read: read on their own next time (a 404 says deleted)
+    # Not in a list re-read: read on their own next time (a 404 says deleted).
+    missing: set = set()
     poll = 0
     while waiting:
         if deadline.passed():
             for outcome in waiting:
                 outcome.failure = Failure(
-                    '%sconnector %s was installed but Bird assigned no channel id within %s seconds (wait_timeout); '
-                    'run again later or raise wait_timeout'
-                    % (outcome.step.prefix, connector_id(outcome.connector), deadline.seconds))
+                    "%sconnector %s was installed but Bird assigned no channel id within %s seconds (wait_timeout); "
+                    "run again later or raise wait_timeout"
+                    % (
+                        outcome.step.prefix,
+                        connector_id(outcome.connector),
+                        deadline.seconds,
+                    )
+                )
             return
         poll += 1
         sleep(min(CHANNEL_POLL.delay(poll), deadline.remaining()))
         reads = _reads(waiting, pages, missing)
-        for (workspace_id, connector), (fresh, error) in zip(reads, pmap(lambda r: _read(client, *r), reads)):
-            group = [o for o in waiting if o.step.workspace_id == workspace_id
-                     and (connector_id(o.connector) == connector
-                          or (connector is None and connector_id(o.connector) not in missing))]
+        for (workspace_id, connector), (fresh, error) in zip(
+            reads, pmap(lambda r: _read(client, *r), reads)
+        ):
+            group = [
+                o
+                for o in waiting
+                if o.step.workspace_id == workspace_id
+                and (
+                    connector_id(o.connector) == connector
+                    or (connector is None and connector_id(o.connector) not in missing)
+                )
+            ]
             missing.update(_take(group, fresh, error, connector is not None))
         waiting = _waiting(waiting)
 
 
 def _reads(waiting, pages, missing):
     """What to read this round: ``(workspace_id, connector id or None for the whole list)``."""
-    by_workspace = {}
+    by_workspace: dict = {}
     reads = []
     for outcome in waiting:
         if connector_id(outcome.connector) in missing:
@@ -69,7 +100,11 @@ def _reads(waiting, pages, missing):
 def _read(client, workspace_id, connector):
     try:
         if connector is None:
-            return {connector_id(c): c for c in list_connectors(client, workspace_id) if connector_id(c)}, None
+            return {
+                connector_id(c): c
+                for c in list_connectors(client, workspace_id)
+                if connector_id(c)
+            }, None
         return {connector: get_connector(client, workspace_id, connector)}, None
     except BirdAPIError as err:
         return None, err
@@ -81,11 +116,17 @@ def _take(group, fresh, error, one_by_one):
     for outcome in group:
         if error is not None:
             if one_by_one and error.status == 404:
-                outcome.failure = Failure('%sconnector %s disappeared while waiting for its channel (deleted by '
-                                          'someone else?)' % (outcome.step.prefix, connector_id(outcome.connector)))
+                outcome.failure = Failure(
+                    "%sconnector %s disappeared while waiting for its channel (deleted by "
+                    "someone else?)"
+                    % (outcome.step.prefix, connector_id(outcome.connector))
+                )
             else:
-                outcome.failure = Failure.from_api(error, '%swhile waiting for the channel id of connector %s: ' % (
-                    outcome.step.prefix, connector_id(outcome.connector)))
+                outcome.failure = Failure.from_api(
+                    error,
+                    "%swhile waiting for the channel id of connector %s: "
+                    % (outcome.step.prefix, connector_id(outcome.connector)),
+                )
             continue
         connector = fresh.get(connector_id(outcome.connector))
         if connector is None:

@@ -16,15 +16,21 @@ workspace the same way:
   needed, else from one read of the whole number list.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._errors import BirdAPIError
-from ansible_collections.bird.engagements.plugins.module_utils._http import workspace_path
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    workspace_path,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_id,
     connector_number_id,
     connector_phone_number,
     connector_slug,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._numbers import number_e164
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    number_e164,
+)
 
 # Page sizes: Bird documents 1-99 for numbers and gives no maximum for connectors, so
 # both stay at 99, which the numbers endpoint is known to accept.
@@ -47,8 +53,8 @@ class VoiceConnectors:
         self.workspace_id = workspace_id
         self.slug = slug
         self.all = []
-        self.by_number_id = {}
-        self.by_e164 = {}
+        self.by_number_id: dict = {}
+        self.by_e164: dict = {}
         self.without_id = []
         self.others = 0
         for connector in connectors:
@@ -71,7 +77,9 @@ class VoiceConnectors:
         found = list(self.by_number_id.get(number_id, [])) if number_id else []
         for connector in self.by_e164.get(e164, []) if e164 else []:
             other = connector_number_id(connector)
-            if connector not in found and (other is None or number_id is None or other == number_id):
+            if connector not in found and (
+                other is None or number_id is None or other == number_id
+            ):
                 found.append(connector)
         return found
 
@@ -81,11 +89,13 @@ class VoiceConnectors:
 
 
 def list_connectors(client, workspace_id):
-    return client.list_all(workspace_path(workspace_id, 'connectors'), limit=CONNECTOR_PAGE_LIMIT)
+    return client.list_all(
+        workspace_path(workspace_id, "connectors"), limit=CONNECTOR_PAGE_LIMIT
+    )
 
 
 def get_connector(client, workspace_id, connector_id_):
-    return client.get(workspace_path(workspace_id, 'connectors', connector_id_))
+    return client.get(workspace_path(workspace_id, "connectors", connector_id_))
 
 
 def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
@@ -95,7 +105,9 @@ def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
     def complete(connector):
         # The list may leave out the template or the number; the connector itself has them.
         known = connector_slug(connector)
-        if connector_id(connector) and (known is None or (known == slug and connector_number_id(connector) is None)):
+        if connector_id(connector) and (
+            known is None or (known == slug and connector_number_id(connector) is None)
+        ):
             return get_connector(client, workspace_id, connector_id(connector))
         return connector
 
@@ -103,8 +115,10 @@ def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
 
 
 def list_numbers(client, workspace_id, search=None):
-    params = {'searchTerm': search} if search else None
-    return client.list_all(workspace_path(workspace_id, 'numbers'), params=params, limit=NUMBER_PAGE_LIMIT)
+    params = {"searchTerm": search} if search else None
+    return client.list_all(
+        workspace_path(workspace_id, "numbers"), params=params, limit=NUMBER_PAGE_LIMIT
+    )
 
 
 class AmbiguousNumber(Exception):
@@ -129,7 +143,9 @@ class NumberBook:
     def get(self, number_id):
         """The number with this id, or None when the workspace has none."""
         try:
-            return self.client.get(workspace_path(self.workspace_id, 'numbers', number_id))
+            return self.client.get(
+                workspace_path(self.workspace_id, "numbers", number_id)
+            )
         except BirdAPIError as err:
             if err.status == 404:
                 return None
@@ -137,8 +153,13 @@ class NumberBook:
 
     def matching(self, e164):
         """Every number with exactly this E.164 form (searched: the API's search also finds partial matches)."""
-        return [n for n in list_numbers(self.client, self.workspace_id, search=e164.lstrip('+'))
-                if number_e164(n) == e164]
+        return [
+            n
+            for n in list_numbers(
+                self.client, self.workspace_id, search=e164.lstrip("+")
+            )
+            if number_e164(n) == e164
+        ]
 
     def search(self, e164):
         """The number with exactly this E.164 form, or None; AmbiguousNumber for several."""
@@ -150,32 +171,39 @@ class NumberBook:
         if not wanted:
             return {}
         if len(wanted) <= LOOKUPS_ONE_BY_ONE_MAX and self._all is None:
+
             def one(key):
                 try:
-                    return self.get(key[1]) if key[0] == 'id' else self.search(key[1])
+                    return self.get(key[1]) if key[0] == "id" else self.search(key[1])
                 except AmbiguousNumber as err:
                     return err
+
             return dict(zip(wanted, self.pmap(one, wanted)))
-        by_id, by_e164 = {}, {}
+        by_id: dict = {}
+        by_e164: dict = {}
         for number in self.all():
-            if isinstance(number.get('id'), str):
-                by_id[number['id'].lower()] = number
+            if isinstance(number.get("id"), str):
+                by_id[number["id"].lower()] = number
             by_e164.setdefault(number_e164(number), []).append(number)
         found = {}
         for key in wanted:
-            if key[0] == 'id':
+            if key[0] == "id":
                 found[key] = by_id.get(key[1])
             else:
                 try:
-                    found[key] = _one(by_e164.get(key[1], []), key[1], self.workspace_id)
+                    found[key] = _one(
+                        by_e164.get(key[1], []), key[1], self.workspace_id
+                    )
                 except AmbiguousNumber as err:
                     found[key] = err
         return found
 
 
 def _one(found, e164, workspace_id):
-    ids = sorted(set(str(n.get('id')) for n in found))
+    ids = sorted(set(str(n.get("id")) for n in found))
     if len(ids) > 1:
-        raise AmbiguousNumber('phone number %s matches several numbers in workspace %s: ids %s; use phone_number_id'
-                              % (e164, workspace_id, ', '.join(ids)))
+        raise AmbiguousNumber(
+            "phone number %s matches several numbers in workspace %s: ids %s; use phone_number_id"
+            % (e164, workspace_id, ", ".join(ids))
+        )
     return found[0] if found else None

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: bird_number_info
 short_description: List the phone numbers of a Bird workspace, with their ids and voice capability
 version_added: 0.1.0
@@ -38,9 +38,9 @@ options:
 seealso:
   - module: bird.engagements.bird_voice_connector_info
   - module: bird.engagements.bird_voice_connectors
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Every number of the workspace
   bird.engagements.bird_number_info:
     workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
@@ -61,9 +61,9 @@ EXAMPLES = r'''
     workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
     voice: true
   register: voice_numbers
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 numbers:
   description: The matching numbers, in the order the API lists them.
   returned: always
@@ -89,28 +89,39 @@ numbers:
       description: The number as the API returned it.
       type: dict
       returned: always
-'''
+"""
 
-from ansible_collections.bird.engagements.plugins.module_utils._connection import ENV_WORKSPACE_ID
+from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    ENV_WORKSPACE_ID,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._info import numbers
-from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule, env_fallback
+from ansible_collections.bird.engagements.plugins.module_utils._module import (
+    BirdModule,
+    env_fallback,
+)
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspace_id=dict(type='str', required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])),
-            phone_number=dict(type='str'),
-            voice=dict(type='bool'),
+            workspace_id=dict(
+                type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])
+            ),
+            phone_number=dict(type="str"),
+            voice=dict(type="bool"),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    module.check_options(uuids=('workspace_id',), e164s=('phone_number',))
-    rows = module.ask(numbers, params['workspace_id'].lower(), phone_number=params['phone_number'],
-                      voice=params['voice'])
+    module.check_options(uuids=("workspace_id",), e164s=("phone_number",))
+    rows = module.ask(
+        numbers,
+        params["workspace_id"].lower(),
+        phone_number=params["phone_number"],
+        voice=params["voice"],
+    )
     module.exit_json(changed=False, numbers=module.scrub(rows))
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

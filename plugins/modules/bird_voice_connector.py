@@ -3,7 +3,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: bird_voice_connector
 short_description: Ensure a phone number has a Bird Voice connector (and so a Voice channel)
 version_added: 0.1.0
@@ -104,9 +104,9 @@ seealso:
   - name: Installing a Voice channel
     description: Bird's guide to Voice connectors.
     link: https://docs.bird.com/api/channels-api/supported-channels/programmable-voice/installing-a-voice-channel
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Ensure +31 20 123 4567 has a Voice channel
   bird.engagements.bird_voice_connector:
     workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
@@ -135,9 +135,9 @@ EXAMPLES = r'''
 
 # Ad hoc, with BIRD_ACCESS_KEY and BIRD_WORKSPACE_ID in the environment:
 # ansible localhost -m bird.engagements.bird_voice_connector -a 'phone_number=+31201234567'
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 channel_id:
   description:
     - Id of the Voice channel, for C(POST /workspaces/{workspace_id}/channels/{channel_id}/calls).
@@ -214,32 +214,46 @@ request_id:
   returned: on failure
   type: str
   sample: 5f0c8a2e-6f2b-4d47-9a43-2d1c0e5b7a9f
-'''
+"""
 
-from ansible_collections.bird.engagements.plugins.module_utils._connection import ENV_WORKSPACE_ID
-from ansible_collections.bird.engagements.plugins.module_utils._desired import DEFAULT_WAIT_TIMEOUT, request_from_single
-from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
-from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule, env_fallback
+from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    ENV_WORKSPACE_ID,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    DEFAULT_WAIT_TIMEOUT,
+    request_from_single,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    DEFAULT_TEMPLATE,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._module import (
+    BirdModule,
+    env_fallback,
+)
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspace_id=dict(type='str', required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])),
-            phone_number_id=dict(type='str'),
-            phone_number=dict(type='str'),
-            name=dict(type='str'),
-            conversational=dict(type='bool'),
-            connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
+            workspace_id=dict(
+                type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])
+            ),
+            phone_number_id=dict(type="str"),
+            phone_number=dict(type="str"),
+            name=dict(type="str"),
+            conversational=dict(type="bool"),
+            connector_template_ref=dict(type="str", default=DEFAULT_TEMPLATE),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
         ),
-        required_one_of=[('phone_number_id', 'phone_number')],
+        required_one_of=[("phone_number_id", "phone_number")],
         supports_check_mode=True,
     )
-    module.run_request(request_from_single(module.params, module.check_mode), single=True)
+    module.run_request(
+        request_from_single(module.params, module.check_mode), single=True
+    )
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: bird_voice_connector_info
 short_description: List the Voice connectors (and their channels) of a Bird workspace
 version_added: 0.1.0
@@ -56,9 +56,9 @@ seealso:
   - module: bird.engagements.bird_number_info
   - plugin: bird.engagements.voice_channel_id
     plugin_type: lookup
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: All Voice connectors of a workspace
   bird.engagements.bird_voice_connector_info:
     workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
@@ -85,9 +85,9 @@ EXAMPLES = r'''
     dest: group_vars/all/voice_channels.yml
     content: "{{ {'voice_channels_workspaces': [today.workspace_spec]} | to_nice_yaml }}"
     mode: "0644"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 connectors:
   description: The matching connectors, in the order the API lists them.
   returned: always
@@ -148,39 +148,62 @@ workspace_spec:
       - phone_number_id: 7d4e1c1a-0b5e-4a8e-9d57-6f0e0a1b2c3d
         phone_number: "+31201234567"
         name: Support NL
-'''
+"""
 
-from ansible_collections.bird.engagements.plugins.module_utils._connection import ENV_WORKSPACE_ID
-from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
-from ansible_collections.bird.engagements.plugins.module_utils._info import voice_connectors, workspace_spec
-from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule, env_fallback
+from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    ENV_WORKSPACE_ID,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    DEFAULT_TEMPLATE,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._info import (
+    voice_connectors,
+    workspace_spec,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._module import (
+    BirdModule,
+    env_fallback,
+)
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspace_id=dict(type='str', required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])),
-            phone_number=dict(type='str'),
-            phone_number_id=dict(type='str'),
-            connector_id=dict(type='str'),
-            connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
-            channel_status=dict(type='bool', default=True),
+            workspace_id=dict(
+                type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])
+            ),
+            phone_number=dict(type="str"),
+            phone_number_id=dict(type="str"),
+            connector_id=dict(type="str"),
+            connector_template_ref=dict(type="str", default=DEFAULT_TEMPLATE),
+            channel_status=dict(type="bool", default=True),
         ),
-        mutually_exclusive=[('phone_number', 'phone_number_id')],
+        mutually_exclusive=[("phone_number", "phone_number_id")],
         supports_check_mode=True,
     )
     params = module.params
-    module.check_options(uuids=('workspace_id', 'phone_number_id', 'connector_id'), e164s=('phone_number',),
-                         templates=('connector_template_ref',))
-    workspace_id = params['workspace_id'].lower()
-    rows = module.ask(voice_connectors, workspace_id, params['connector_template_ref'].strip(),
-                      phone_number=params['phone_number'], phone_number_id=params['phone_number_id'],
-                      connector=params['connector_id'], channel_status=params['channel_status'])
+    module.check_options(
+        uuids=("workspace_id", "phone_number_id", "connector_id"),
+        e164s=("phone_number",),
+        templates=("connector_template_ref",),
+    )
+    workspace_id = params["workspace_id"].lower()
+    rows = module.ask(
+        voice_connectors,
+        workspace_id,
+        params["connector_template_ref"].strip(),
+        phone_number=params["phone_number"],
+        phone_number_id=params["phone_number_id"],
+        connector=params["connector_id"],
+        channel_status=params["channel_status"],
+    )
     spec, warnings = workspace_spec(workspace_id, rows)
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, connectors=module.scrub(rows), workspace_spec=module.scrub(spec))
+    module.exit_json(
+        changed=False, connectors=module.scrub(rows), workspace_spec=module.scrub(spec)
+    )
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

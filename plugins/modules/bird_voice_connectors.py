@@ -3,7 +3,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: bird_voice_connectors
 short_description: Ensure Voice connectors for many phone numbers across Bird workspaces in one task
 version_added: 0.1.0
@@ -162,9 +162,9 @@ seealso:
   - module: bird.engagements.bird_voice_connector
   - module: bird.engagements.bird_voice_connector_info
   - module: bird.engagements.bird_number_info
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Voice channels for the support numbers of two workspaces
   bird.engagements.bird_voice_connectors:
     workspaces:
@@ -204,9 +204,9 @@ EXAMPLES = r'''
         numbers:
           - phone_number: "+31201234569"
             state: absent
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 results:
   description:
     - One item per listed number (per O(workspaces[].owner) when several list it), in the order given, then one
@@ -315,7 +315,7 @@ errors:
   returned: on failure
   type: list
   elements: str
-'''
+"""
 
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     DEFAULT_CONCURRENCY,
@@ -323,7 +323,9 @@ from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     DEFAULT_WAIT_TIMEOUT,
     request_from_batch,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._identity import DEFAULT_TEMPLATE
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    DEFAULT_TEMPLATE,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._module import BirdModule
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import (
     BIRD_READS_PER_SECOND,
@@ -331,38 +333,40 @@ from ansible_collections.bird.engagements.plugins.module_utils._throttle import 
 )
 
 NUMBER_OPTIONS = dict(
-    phone_number=dict(type='str'),
-    phone_number_id=dict(type='str'),
-    name=dict(type='str'),
-    conversational=dict(type='bool'),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
+    phone_number=dict(type="str"),
+    phone_number_id=dict(type="str"),
+    name=dict(type="str"),
+    conversational=dict(type="bool"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 WORKSPACE_OPTIONS = dict(
-    workspace_id=dict(type='str', required=True),
-    numbers=dict(type='list', elements='dict', default=[], options=NUMBER_OPTIONS),
-    exclusive=dict(type='bool', default=False),
-    all_voice_numbers=dict(type='bool', default=False),
-    max_deletions=dict(type='int', default=DEFAULT_MAX_DELETIONS),
-    reads_per_second=dict(type='float', default=BIRD_READS_PER_SECOND),
-    writes_per_second=dict(type='float', default=BIRD_WRITES_PER_SECOND),
-    owner=dict(type='str'),
+    workspace_id=dict(type="str", required=True),
+    numbers=dict(type="list", elements="dict", default=[], options=NUMBER_OPTIONS),
+    exclusive=dict(type="bool", default=False),
+    all_voice_numbers=dict(type="bool", default=False),
+    max_deletions=dict(type="int", default=DEFAULT_MAX_DELETIONS),
+    reads_per_second=dict(type="float", default=BIRD_READS_PER_SECOND),
+    writes_per_second=dict(type="float", default=BIRD_WRITES_PER_SECOND),
+    owner=dict(type="str"),
 )
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspaces=dict(type='list', elements='dict', required=True, options=WORKSPACE_OPTIONS),
-            connector_template_ref=dict(type='str', default=DEFAULT_TEMPLATE),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
-            concurrency=dict(type='int', default=DEFAULT_CONCURRENCY),
+            workspaces=dict(
+                type="list", elements="dict", required=True, options=WORKSPACE_OPTIONS
+            ),
+            connector_template_ref=dict(type="str", default=DEFAULT_TEMPLATE),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
+            concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
         ),
         supports_check_mode=True,
     )
     module.run_request(request_from_batch(module.params, module.check_mode))
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

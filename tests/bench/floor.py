@@ -34,9 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-TEMPLATE = 'voice-messagebird:1'
+TEMPLATE = "voice-messagebird:1"
 PAGE_LIMIT = 99
-DEFAULT_RATES = {'GET': 45.0, 'POST': 450.0}
+DEFAULT_RATES = {"GET": 45.0, "POST": 450.0}
 
 
 class FloorError(Exception):
@@ -65,9 +65,18 @@ class Pacer:
 class IdealClient:
     """See the module docstring. ``run(workspaces)`` returns one result dict per entry."""
 
-    def __init__(self, api_url, access_key, max_in_flight=32, rates=None, poll_interval=0.1, timeout=60.0,
-                 wait_timeout=120.0, template=TEMPLATE):
-        self.api_url = api_url.rstrip('/')
+    def __init__(
+        self,
+        api_url,
+        access_key,
+        max_in_flight=32,
+        rates=None,
+        poll_interval=0.1,
+        timeout=60.0,
+        wait_timeout=120.0,
+        template=TEMPLATE,
+    ):
+        self.api_url = api_url.rstrip("/")
         self.access_key = access_key
         self.max_in_flight = max_in_flight
         self.rates = dict(DEFAULT_RATES, **(rates or {}))
@@ -79,24 +88,28 @@ class IdealClient:
         self._pacers = {}
         self._pacers_lock = threading.Lock()
         self._pool = None
-        self.counts = {'GET': 0, 'POST': 0, 'retried_429': 0, 'polls': 0}
+        self.counts = {"GET": 0, "POST": 0, "retried_429": 0, "polls": 0}
         self._counts_lock = threading.Lock()
 
     # -- HTTP ----------------------------------------------------------------
     def _session(self):
-        session = getattr(self._local, 'session', None)
+        session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
             adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1)
-            session.mount('http://', adapter)
-            session.mount('https://', adapter)
-            session.headers.update({'Authorization': 'AccessKey %s' % self.access_key,
-                                    'Accept': 'application/json'})
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.update(
+                {
+                    "Authorization": "AccessKey %s" % self.access_key,
+                    "Accept": "application/json",
+                }
+            )
             self._local.session = session
         return session
 
     def _pacer(self, workspace_id, method):
-        kind = 'GET' if method == 'GET' else 'POST'
+        kind = "GET" if method == "GET" else "POST"
         with self._pacers_lock:
             pacer = self._pacers.get((workspace_id, kind))
             if pacer is None:
@@ -105,31 +118,46 @@ class IdealClient:
 
     def _send(self, method, workspace_id, path, params=None, body=None):
         """One request on a pool thread (at most max_in_flight at once); 429s are retried."""
-        url = '%s/workspaces/%s/%s' % (self.api_url, workspace_id, path)
+        url = "%s/workspaces/%s/%s" % (self.api_url, workspace_id, path)
         for attempt in range(10):
             self._pacer(workspace_id, method).acquire()
-            response = self._session().request(method, url, params=params, json=body, timeout=self.timeout)
+            response = self._session().request(
+                method, url, params=params, json=body, timeout=self.timeout
+            )
             with self._counts_lock:
                 self.counts[method] = self.counts.get(method, 0) + 1
             if response.status_code != 429:
                 return response
             with self._counts_lock:
-                self.counts['retried_429'] += 1
-            retry_after = response.headers.get('Retry-After')
-            time.sleep(float(retry_after) if retry_after else random.uniform(0.05, 0.1) * (attempt + 1))
-        raise FloorError('%s %s: still 429 after 10 tries' % (method, url))
+                self.counts["retried_429"] += 1
+            retry_after = response.headers.get("Retry-After")
+            time.sleep(
+                float(retry_after)
+                if retry_after
+                else random.uniform(0.05, 0.1) * (attempt + 1)
+            )
+        raise FloorError("%s %s: still 429 after 10 tries" % (method, url))
 
     def _call(self, method, workspace_id, path, params=None, body=None):
+        assert self._pool is not None, "the client runs inside run()"
         return self._pool.submit(self._send, method, workspace_id, path, params, body)
 
     @staticmethod
     def _json(response, expect):
         if response.status_code != expect:
-            raise FloorError('%s %s: HTTP %s, expected %s: %s' % (
-                response.request.method, response.url, response.status_code, expect, response.text[:300]))
+            raise FloorError(
+                "%s %s: HTTP %s, expected %s: %s"
+                % (
+                    response.request.method,
+                    response.url,
+                    response.status_code,
+                    expect,
+                    response.text[:300],
+                )
+            )
         body = response.json()
         if not isinstance(body, dict):
-            raise FloorError('%s: not a JSON object' % response.url)
+            raise FloorError("%s: not a JSON object" % response.url)
         return body
 
     def _pages(self, workspace_id, resource, params=None):
@@ -137,85 +165,117 @@ class IdealClient:
         params = dict(params or {}, limit=PAGE_LIMIT)
         items, seen = [], set()
         while True:
-            page = self._json(self._call('GET', workspace_id, resource, params=params).result(), 200)
-            results = page.get('results')
+            page = self._json(
+                self._call("GET", workspace_id, resource, params=params).result(), 200
+            )
+            results = page.get("results")
             if not isinstance(results, list):
-                raise FloorError('%s list of %s: no "results" list' % (resource, workspace_id))
+                raise FloorError(
+                    '%s list of %s: no "results" list' % (resource, workspace_id)
+                )
             items.extend(results)
-            token = page.get('nextPageToken')
+            token = page.get("nextPageToken")
             if not token:
                 return items
             if token in seen:
-                raise FloorError('%s list of %s: page token %r came twice' % (resource, workspace_id, token))
+                raise FloorError(
+                    "%s list of %s: page token %r came twice"
+                    % (resource, workspace_id, token)
+                )
             seen.add(token)
-            params['pageToken'] = token
+            params["pageToken"] = token
 
     def _connectors(self, workspace_id):
-        return [c for c in self._pages(workspace_id, 'connectors', {'templateRef': self.template})
-                if isinstance(c, dict) and c.get('connectorTemplateRef') == self.template]
+        return [
+            c
+            for c in self._pages(
+                workspace_id, "connectors", {"templateRef": self.template}
+            )
+            if isinstance(c, dict) and c.get("connectorTemplateRef") == self.template
+        ]
 
     # -- one workspace -------------------------------------------------------
     @staticmethod
     def _number_id(connector):
-        value = (connector.get('arguments') or {}).get('phoneNumberId') or (connector.get('number') or {}).get('numberId')
+        value = (connector.get("arguments") or {}).get("phoneNumberId") or (
+            connector.get("number") or {}
+        ).get("numberId")
         return value.lower() if isinstance(value, str) else None
 
     def _create(self, workspace_id, entry, number_id):
-        body = {'name': 'Voice %s' % (entry.get('phone_number') or number_id),
-                'connectorTemplateRef': self.template, 'arguments': {'phoneNumberId': number_id}}
-        return self._call('POST', workspace_id, 'connectors', body=body)
+        body = {
+            "name": "Voice %s" % (entry.get("phone_number") or number_id),
+            "connectorTemplateRef": self.template,
+            "arguments": {"phoneNumberId": number_id},
+        }
+        return self._call("POST", workspace_id, "connectors", body=body)
 
     def _check_created(self, future, number_id):
         connector = self._json(future.result(), 201)
-        if not connector.get('id') or self._number_id(connector) != number_id:
-            raise FloorError('create for number %s answered %r' % (number_id, connector))
+        if not connector.get("id") or self._number_id(connector) != number_id:
+            raise FloorError(
+                "create for number %s answered %r" % (number_id, connector)
+            )
         return connector
 
     def _workspace(self, workspace_id, entries):
         """Provision one workspace; returns one result per entry, in order."""
         connectors = self._connectors(workspace_id)
-        by_id, by_e164 = {}, {}
+        by_id: dict = {}
+        by_e164: dict = {}
         for connector in connectors:
             by_id.setdefault(self._number_id(connector), []).append(connector)
-            by_e164.setdefault((connector.get('number') or {}).get('phoneNumber'), []).append(connector)
-        results = [None] * len(entries)
-        pending = {}      # connector id: index, until its channel id is seen
-        creates = []      # (index, number id, future)
-        unresolved = []   # indexes of E.164 entries that no connector matches
+            by_e164.setdefault(
+                (connector.get("number") or {}).get("phoneNumber"), []
+            ).append(connector)
+        results: list = [None] * len(entries)
+        pending = {}  # connector id: index, until its channel id is seen
+        creates = []  # (index, number id, future)
+        unresolved = []  # indexes of E.164 entries that no connector matches
         for index, entry in enumerate(entries):
-            if entry.get('phone_number_id'):
-                key = entry['phone_number_id'].lower()
+            if entry.get("phone_number_id"):
+                key = entry["phone_number_id"].lower()
                 found = by_id.get(key, [])
             else:
                 key = None
-                found = by_e164.get(entry['phone_number'], [])
+                found = by_e164.get(entry["phone_number"], [])
             if len(found) > 1:
-                raise FloorError('workspace %s: several connectors for %r' % (workspace_id, entry))
+                raise FloorError(
+                    "workspace %s: several connectors for %r" % (workspace_id, entry)
+                )
             if found:
-                results[index] = self._result(workspace_id, entry, found[0], changed=False)
-                if not results[index]['channel_id']:
-                    pending[found[0]['id']] = index
+                results[index] = self._result(
+                    workspace_id, entry, found[0], changed=False
+                )
+                if not results[index]["channel_id"]:
+                    pending[found[0]["id"]] = index
             elif key:
                 creates.append((index, key, self._create(workspace_id, entry, key)))
             else:
                 unresolved.append(index)
         if unresolved:
-            numbers = {}
-            for number in self._pages(workspace_id, 'numbers'):
-                e164 = number.get('number') or number.get('phoneNumber')
+            numbers: dict = {}
+            for number in self._pages(workspace_id, "numbers"):
+                e164 = number.get("number") or number.get("phoneNumber")
                 numbers.setdefault(e164, []).append(number)
             for index in unresolved:
-                found = numbers.get(entries[index]['phone_number'], [])
+                found = numbers.get(entries[index]["phone_number"], [])
                 if len(found) != 1:
-                    raise FloorError('workspace %s: %d numbers match %s' % (
-                        workspace_id, len(found), entries[index]['phone_number']))
-                key = str(found[0]['id']).lower()
-                creates.append((index, key, self._create(workspace_id, entries[index], key)))
+                    raise FloorError(
+                        "workspace %s: %d numbers match %s"
+                        % (workspace_id, len(found), entries[index]["phone_number"])
+                    )
+                key = str(found[0]["id"]).lower()
+                creates.append(
+                    (index, key, self._create(workspace_id, entries[index], key))
+                )
         for index, key, future in creates:
             connector = self._check_created(future, key)
-            results[index] = self._result(workspace_id, entries[index], connector, changed=True)
-            if not results[index]['channel_id']:
-                pending[connector['id']] = index
+            results[index] = self._result(
+                workspace_id, entries[index], connector, changed=True
+            )
+            if not results[index]["channel_id"]:
+                pending[connector["id"]] = index
         self._await(workspace_id, entries, results, pending)
         return results
 
@@ -226,41 +286,62 @@ class IdealClient:
             next_poll += self.poll_interval
             now = time.monotonic()
             if now > deadline:
-                raise FloorError('workspace %s: %d channels not assigned in time' % (workspace_id, len(pending)))
+                raise FloorError(
+                    "workspace %s: %d channels not assigned in time"
+                    % (workspace_id, len(pending))
+                )
             if next_poll > now:
                 time.sleep(next_poll - now)
             with self._counts_lock:
-                self.counts['polls'] += 1
-            listed = dict((c.get('id'), c) for c in self._connectors(workspace_id))
+                self.counts["polls"] += 1
+            listed = dict((c.get("id"), c) for c in self._connectors(workspace_id))
             for connector_id, index in list(pending.items()):
                 connector = listed.get(connector_id)
                 if connector is None:
-                    raise FloorError('workspace %s: connector %s vanished' % (workspace_id, connector_id))
-                if (connector.get('channel') or {}).get('channelId'):
-                    results[index] = self._result(workspace_id, entries[index], connector, changed=True)
+                    raise FloorError(
+                        "workspace %s: connector %s vanished"
+                        % (workspace_id, connector_id)
+                    )
+                if (connector.get("channel") or {}).get("channelId"):
+                    results[index] = self._result(
+                        workspace_id, entries[index], connector, changed=True
+                    )
                     del pending[connector_id]
 
     def _result(self, workspace_id, entry, connector, changed):
-        return {'workspace_id': workspace_id, 'phone_number': entry.get('phone_number'),
-                'phone_number_id': self._number_id(connector), 'connector_id': connector['id'],
-                'channel_id': (connector.get('channel') or {}).get('channelId'), 'changed': changed}
+        return {
+            "workspace_id": workspace_id,
+            "phone_number": entry.get("phone_number"),
+            "phone_number_id": self._number_id(connector),
+            "connector_id": connector["id"],
+            "channel_id": (connector.get("channel") or {}).get("channelId"),
+            "changed": changed,
+        }
 
     # -- all workspaces --------------------------------------------------------
     def run(self, workspaces):
         """``workspaces`` in the role's form: ``[{"workspace_id", "numbers": [{phone_number | phone_number_id}]}]``."""
-        self._pool = ThreadPoolExecutor(max_workers=self.max_in_flight, thread_name_prefix='floor-http')
-        outcome = [None] * len(workspaces)
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.max_in_flight, thread_name_prefix="floor-http"
+        )
+        outcome: list = [None] * len(workspaces)
         errors = []
 
         def drive(position, workspace):
             try:
-                outcome[position] = self._workspace(workspace['workspace_id'], workspace['numbers'])
-            except Exception as err:  # pylint: disable=broad-except  # reported below, with the workspace
-                errors.append('%s: %s' % (workspace['workspace_id'], err))
+                outcome[position] = self._workspace(
+                    workspace["workspace_id"], workspace["numbers"]
+                )
+            # pylint: disable-next=broad-exception-caught  # reported below, with the workspace
+            except Exception as err:
+                errors.append("%s: %s" % (workspace["workspace_id"], err))
 
         try:
             # One light driver thread per workspace: it only waits; the pool bounds what is in flight.
-            drivers = [threading.Thread(target=drive, args=(p, w), daemon=True) for p, w in enumerate(workspaces)]
+            drivers = [
+                threading.Thread(target=drive, args=(p, w), daemon=True)
+                for p, w in enumerate(workspaces)
+            ]
             for driver in drivers:
                 driver.start()
             for driver in drivers:
@@ -268,9 +349,9 @@ class IdealClient:
         finally:
             self._pool.shutdown(wait=True)
         if errors:
-            raise FloorError('; '.join(errors[:5]))
+            raise FloorError("; ".join(errors[:5]))
         results = [r for group in outcome for r in group]
-        missing = [r for r in results if not r['channel_id']]
+        missing = [r for r in results if not r["channel_id"]]
         if missing:
-            raise FloorError('%d entries without a channel id' % len(missing))
+            raise FloorError("%d entries without a channel id" % len(missing))
         return results

@@ -19,8 +19,7 @@ import os
 import sys
 import time
 
-
-PROFILE = '''
+PROFILE = """
 import cProfile, runpy, sys
 out, sys.argv = sys.argv[1], sys.argv[2:]
 profiler = cProfile.Profile()
@@ -28,25 +27,33 @@ try:
     profiler.runcall(runpy.run_path, sys.argv[0], run_name='__main__')
 finally:
     profiler.dump_stats(out)
-'''
+"""
 
 
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def main():
     real = sys.executable
     args = sys.argv[1:]
-    script = os.path.basename(args[0]) if args else ''
-    name = script[len('AnsiballZ_'):-len('.py')] if script.startswith('AnsiballZ_') else script
-    profile_dir = os.environ.get('BIRD_BENCH_PROFILE_DIR')
+    script = os.path.basename(args[0]) if args else ""
+    name = (
+        script[len("AnsiballZ_") : -len(".py")]
+        if script.startswith("AnsiballZ_")
+        else script
+    )
+    profile_dir = os.environ.get("BIRD_BENCH_PROFILE_DIR")
     if profile_dir and name:
         # --profile: the module under cProfile. Not `-m cProfile`: AnsiballZ drops the directory of
         # __main__.__file__ from sys.path, which would then be the standard library's.
-        args = ['-c', PROFILE, os.path.join(profile_dir, '%s-%d.prof' % (name, os.getpid()))] + args
+        args = [
+            "-c",
+            PROFILE,
+            os.path.join(profile_dir, "%s-%d.prof" % (name, os.getpid())),
+        ] + args
     read_end, write_end = os.pipe()
     start = time.time()
     pid = os.fork()
@@ -65,11 +72,22 @@ def main():
         _write_all(1, chunk)
     dummy, status, usage = os.wait4(pid, 0)
     end = time.time()
-    log = os.environ.get('BIRD_BENCH_MODULE_LOG')
+    log = os.environ.get("BIRD_BENCH_MODULE_LOG")
     if log:
-        line = json.dumps({'module': name, 'start': start, 'end': end, 'maxrss_kib': usage.ru_maxrss,
-                           'cpu': usage.ru_utime + usage.ru_stime, 'stdout_bytes': out_bytes,
-                           'status': os.waitstatus_to_exitcode(status)}) + '\n'
+        line = (
+            json.dumps(
+                {
+                    "module": name,
+                    "start": start,
+                    "end": end,
+                    "maxrss_kib": usage.ru_maxrss,
+                    "cpu": usage.ru_utime + usage.ru_stime,
+                    "stdout_bytes": out_bytes,
+                    "status": os.waitstatus_to_exitcode(status),
+                }
+            )
+            + "\n"
+        )
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             _write_all(fd, line.encode())
@@ -79,5 +97,5 @@ def main():
     sys.exit(code if code >= 0 else 128 - code)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -4,7 +4,8 @@
 """Running ``ansible-playbook`` for the benchmark: a throw-away collections path holding this
 checkout, an inventory whose ``localhost`` runs modules through ``interpreter.py``, the plays,
 and the measurements of each run (wall time, the peak RSS of the ``ansible-playbook`` processes,
-the module lines ``interpreter.py`` logged, and the task lines of ``callbacks/bench_timer.py``)."""
+the module lines ``interpreter.py`` logged, and the task lines of ``callbacks/bench_timer.py``).
+"""
 
 from __future__ import annotations
 
@@ -58,56 +59,84 @@ class Ansible:
 
     def __init__(self, work, api_url, access_key):
         self.work = work
-        collections = os.path.join(work, 'collections', 'ansible_collections', 'bird')
+        collections = os.path.join(work, "collections", "ansible_collections", "bird")
         os.makedirs(collections, exist_ok=True)
-        link = os.path.join(collections, 'engagements')
+        link = os.path.join(collections, "engagements")
         if not os.path.islink(link):
             os.symlink(ROOT, link)
-        self.interpreter = os.path.join(work, 'python-bench')
-        with open(os.path.join(HERE, 'interpreter.py'), encoding='utf-8') as handle:
+        self.interpreter = os.path.join(work, "python-bench")
+        with open(os.path.join(HERE, "interpreter.py"), encoding="utf-8") as handle:
             code = handle.read()
-        with open(self.interpreter, 'w', encoding='utf-8') as handle:
-            handle.write('#!%s -I\n' % sys.executable + code)
+        with open(self.interpreter, "w", encoding="utf-8") as handle:
+            handle.write("#!%s -I\n" % sys.executable + code)
         os.chmod(self.interpreter, os.stat(self.interpreter).st_mode | stat.S_IXUSR)
-        self.inventory = os.path.join(work, 'inventory.ini')
-        with open(self.inventory, 'w', encoding='utf-8') as handle:
-            handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % self.interpreter)
-        self.module_log = os.path.join(work, 'modules.jsonl')
-        self.task_log = os.path.join(work, 'tasks.jsonl')
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(('ANSIBLE_', 'BIRD_')) or k == 'BIRD_BENCH_PROFILE_DIR'}
-        env.update(BIRD_API_URL=api_url, BIRD_ACCESS_KEY=access_key,
-                   ANSIBLE_COLLECTIONS_PATH=os.path.join(work, 'collections'), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
-                   ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-                   ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_NOCOLOR='1', ANSIBLE_HOME=os.path.join(work, 'ansible-home'),
-                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callbacks'), ANSIBLE_CALLBACKS_ENABLED='bench_timer',
-                   BIRD_BENCH_MODULE_LOG=self.module_log, BIRD_BENCH_TASK_LOG=self.task_log,
-                   PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+        self.inventory = os.path.join(work, "inventory.ini")
+        with open(self.inventory, "w", encoding="utf-8") as handle:
+            handle.write(
+                "localhost ansible_connection=local ansible_python_interpreter=%s\n"
+                % self.interpreter
+            )
+        self.module_log = os.path.join(work, "modules.jsonl")
+        self.task_log = os.path.join(work, "tasks.jsonl")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ANSIBLE_", "BIRD_")) or k == "BIRD_BENCH_PROFILE_DIR"
+        }
+        env.update(
+            BIRD_API_URL=api_url,
+            BIRD_ACCESS_KEY=access_key,
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(work, "collections"),
+            ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            ANSIBLE_RETRY_FILES_ENABLED="false",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_HOME=os.path.join(work, "ansible-home"),
+            ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callbacks"),
+            ANSIBLE_CALLBACKS_ENABLED="bench_timer",
+            BIRD_BENCH_MODULE_LOG=self.module_log,
+            BIRD_BENCH_TASK_LOG=self.task_log,
+            PATH=os.path.dirname(sys.executable)
+            + os.pathsep
+            + os.environ.get("PATH", ""),
+        )
         self.env = env
 
     def write_json(self, name, value):
         path = os.path.join(self.work, name)
-        with open(path, 'w', encoding='utf-8') as handle:
-            json.dump(value, handle, separators=(',', ':'))
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, separators=(",", ":"))
         return os.path.getsize(path)
 
     def run(self, play, label, extra_vars=None):
         """Run ``play``; returns ``{seconds, start, end, ansible_rss_mib, modules: [...]}``."""
-        path = os.path.join(self.work, 'play.yml')
-        with open(path, 'w', encoding='utf-8') as handle:
+        path = os.path.join(self.work, "play.yml")
+        with open(path, "w", encoding="utf-8") as handle:
             handle.write(play)
         for stale in (self.module_log, self.task_log):
             if os.path.exists(stale):
                 os.unlink(stale)
-        cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory, path]
+        cmd = [
+            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            "-i",
+            self.inventory,
+            path,
+        ]
         if extra_vars:
-            cmd += ['-e', json.dumps(extra_vars)]
-        out_path = os.path.join(self.work, 'ansible.out')
-        with open(out_path, 'w+', encoding='utf-8') as out:
+            cmd += ["-e", json.dumps(extra_vars)]
+        out_path = os.path.join(self.work, "ansible.out")
+        with open(out_path, "w+", encoding="utf-8") as out:
             start = time.time()
             began = time.monotonic()
-            proc = subprocess.Popen(cmd, cwd=self.work, env=self.env, stdout=out,  # pylint: disable=consider-using-with
-                                    stderr=subprocess.STDOUT)
+            # pylint: disable-next=consider-using-with  # waited for below
+            proc = subprocess.Popen(
+                cmd,
+                cwd=self.work,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             dummy, status, usage = os.wait4(proc.pid, 0)
             seconds = time.monotonic() - began
             end = time.time()
@@ -116,19 +145,27 @@ class Ansible:
             output = out.read()
         if proc.returncode != 0:
             sys.stderr.write(output[-6000:])
-            raise SystemExit('%s: ansible-playbook failed (exit %s)' % (label, proc.returncode))
-        return {'seconds': seconds, 'start': start, 'end': end, 'ansible_rss_mib': usage.ru_maxrss / 1024.0,
-                'modules': _lines(self.module_log), 'tasks': _lines(self.task_log)}
+            raise SystemExit(
+                "%s: ansible-playbook failed (exit %s)" % (label, proc.returncode)
+            )
+        return {
+            "seconds": seconds,
+            "start": start,
+            "end": end,
+            "ansible_rss_mib": usage.ru_maxrss / 1024.0,
+            "modules": _lines(self.module_log),
+            "tasks": _lines(self.task_log),
+        }
 
 
 def _lines(path):
     if not os.path.exists(path):
         return []
-    with open(path, encoding='utf-8') as handle:
+    with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
 def module_of(run, name):
     """The logged run of module ``name`` (the last one) in a playbook run, or None."""
-    found = [m for m in run['modules'] if m['module'] == name]
+    found = [m for m in run["modules"] if m["module"] == name]
     return found[-1] if found else None

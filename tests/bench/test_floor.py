@@ -5,22 +5,30 @@
 
 from __future__ import annotations
 
+# The benchmark's parts, beside this file (pytest puts its directory on the path, as running bench.py does).
+import floor  # pylint: disable=import-error
 import pytest
+import sim  # pylint: disable=import-error
 
 from ansible_collections.bird.engagements.tests.simulator import run_simulator
 
-# The benchmark's parts, beside this file (pytest puts its directory on the path, as running bench.py does).
-import floor  # pylint: disable=import-error
-import sim  # pylint: disable=import-error
+WORKSPACES, NUMBERS = (
+    3,
+    150,
+)  # 150 numbers: 2 pages of 99 for numbers and for connectors
 
-WORKSPACES, NUMBERS = 3, 150  # 150 numbers: 2 pages of 99 for numbers and for connectors
 
-
-@pytest.fixture(name='simulator')
+@pytest.fixture(name="simulator")
 def fixture_simulator(request):
-    config = dict(generate_workspaces=WORKSPACES, numbers_per_workspace=NUMBERS, access_key=sim.KEY,
-                  channel_delay=0.3, rate_get=50, rate_post=500)
-    config.update(getattr(request, 'param', {}))
+    config = dict(
+        generate_workspaces=WORKSPACES,
+        numbers_per_workspace=NUMBERS,
+        access_key=sim.KEY,
+        channel_delay=0.3,
+        rate_get=50,
+        rate_post=500,
+    )
+    config.update(getattr(request, "param", {}))
     with run_simulator(**config) as running:
         yield running
 
@@ -28,38 +36,56 @@ def fixture_simulator(request):
 def run(simulator, workspaces):
     simulator.reset_stats()
     results = floor.IdealClient(simulator.url, sim.KEY).run(workspaces)
-    assert not sim.check_state(simulator.state()['workspaces'], workspaces)
+    assert not sim.check_state(simulator.state()["workspaces"], workspaces)
     return results, simulator.stats()
 
 
-@pytest.mark.parametrize('simulator', [{}, {'list_item_ids': 'number', 'last_page_token': 'empty'},
-                                       {'list_item_ids': 'arguments', 'template_filter_param': ''}],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "simulator",
+    [
+        {},
+        {"list_item_ids": "number", "last_page_token": "empty"},
+        {"list_item_ids": "arguments", "template_filter_param": ""},
+    ],
+    indirect=True,
+)
 def test_fresh_then_converged(simulator):
     workspaces = sim.entries(WORKSPACES, NUMBERS)
     results, stats = run(simulator, workspaces)
-    assert len(results) == WORKSPACES * NUMBERS and all(r['changed'] and r['channel_id'] for r in results)
-    assert stats['by_method']['POST'] == WORKSPACES * NUMBERS
-    assert stats['by_route']['GET /workspaces/{ws}/numbers'] == WORKSPACES * 2
-    assert stats['by_status'].get('429', 0) == 0
+    assert len(results) == WORKSPACES * NUMBERS and all(
+        r["changed"] and r["channel_id"] for r in results
+    )
+    assert stats["by_method"]["POST"] == WORKSPACES * NUMBERS
+    assert stats["by_route"]["GET /workspaces/{ws}/numbers"] == WORKSPACES * 2
+    assert stats["by_status"].get("429", 0) == 0
 
     results, stats = run(simulator, workspaces)
-    assert not any(r['changed'] for r in results) and all(r['channel_id'] for r in results)
+    assert not any(r["changed"] for r in results) and all(
+        r["channel_id"] for r in results
+    )
     # Connector pages only: E.164 entries are matched through the number each connector echoes.
-    assert stats['by_route'] == {'GET /workspaces/{ws}/connectors': WORKSPACES * 2}
-    assert stats['writes'] == 0
+    assert stats["by_route"] == {"GET /workspaces/{ws}/connectors": WORKSPACES * 2}
+    assert stats["writes"] == 0
 
 
 def test_numbers_read_only_for_unmatched_e164(simulator):
     workspaces = sim.entries(WORKSPACES, NUMBERS)
-    run(simulator, [dict(w, numbers=w['numbers'][:-1]) for w in workspaces])
+    run(simulator, [dict(w, numbers=w["numbers"][:-1]) for w in workspaces])
     results, stats = run(simulator, workspaces)
-    assert sum(r['changed'] for r in results) == WORKSPACES
+    assert sum(r["changed"] for r in results) == WORKSPACES
     # The last number of each is given by id (index 149 is odd): no number page is read.
-    assert 'GET /workspaces/{ws}/numbers' not in stats['by_route']
+    assert "GET /workspaces/{ws}/numbers" not in stats["by_route"]
 
 
 def test_a_wrong_answer_is_an_error(simulator):
-    simulator.add_faults({'method': 'POST', 'path': '/connectors$', 'kind': 'status', 'status': 500, 'count': 1})
+    simulator.add_faults(
+        {
+            "method": "POST",
+            "path": "/connectors$",
+            "kind": "status",
+            "status": 500,
+            "count": 1,
+        }
+    )
     with pytest.raises(floor.FloorError):
         floor.IdealClient(simulator.url, sim.KEY).run(sim.entries(1, 2))

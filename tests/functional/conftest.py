@@ -17,15 +17,16 @@ try:
 except ImportError as exc:  # pragma: no cover - say how to run it, in one line
     IMPORT_ERROR = exc
 else:
-    IMPORT_ERROR = None
+    IMPORT_ERROR = None  # type: ignore[assignment]
 
 
 def pytest_configure(config):  # pylint: disable=unused-argument
     if IMPORT_ERROR is not None:
         raise pytest.UsageError(
-            'ansible_collections.bird.engagements is not importable (%s): run `make functional`, or from the '
-            'repository root with the link .cache/collections/ansible_collections/bird/engagements -> ../../../.. '
-            'and PYTHONPATH=.cache/collections' % IMPORT_ERROR)
+            "ansible_collections.bird.engagements is not importable (%s): run `make functional`, or from the "
+            "repository root with the link .cache/collections/ansible_collections/bird/engagements -> ../../../.. "
+            "and PYTHONPATH=.cache/collections" % IMPORT_ERROR
+        )
 
 
 @pytest.fixture

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip('hypothesis', reason='the property-based test needs hypothesis (pin it in tests/dev-requirements.txt)')
+pytest.importorskip(
+    "hypothesis",
+    reason="the property-based test needs hypothesis (pin it in tests/dev-requirements.txt)",
+)
 
-from ansible_collections.bird.engagements.tests.support import stateful  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.bird.engagements.tests.support import (  # noqa: E402  pylint: disable=wrong-import-position
+    stateful,
+)
 
 
-class TestEveryRunKeepsTheCollectionsPromises(stateful.machine_with(role_runs=1).TestCase):
+class TestEveryRunKeepsTheCollectionsPromises(
+    stateful.machine_with(role_runs=1).TestCase  # type: ignore[misc]  # made at run time
+):
     """Up to 6 sequences of 20 steps; at most one ansible-playbook role run in each."""
 
     settings = stateful.BOUNDED

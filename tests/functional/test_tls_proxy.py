@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.bird.engagements.tests.simulator import generate_self_signed_cert
+from ansible_collections.bird.engagements.tests.simulator import (
+    generate_self_signed_cert,
+)
 from ansible_collections.bird.engagements.tests.support.ansible_runs import (
     ansible_env,
     is_clear_failure,
@@ -33,41 +35,57 @@ from ansible_collections.bird.engagements.tests.support.simulators import (
 def base_env(sim, **extra):
     """Credentials for ``sim``, with no CA bundle and no proxy inherited from this machine."""
     env = proxy_env(ansible_env(sim, **extra))
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR'):
+    for name in (
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ):
         env.pop(name, None)
     env.update(extra)
     return env
 
 
 def args(number=WS1_VOICE[0], **extra):
-    value = dict(workspace_id=WS1, phone_number=number, timeout=5, retries=2, wait_timeout=10)
+    value = dict(
+        workspace_id=WS1, phone_number=number, timeout=5, retries=2, wait_timeout=10
+    )
     value.update(extra)
     return value
 
 
-def test_a_self_signed_certificate_is_refused_with_advice_and_accepted_with_ca_path_or_unverified(simulator):
+def test_a_self_signed_certificate_is_refused_with_advice_and_accepted_with_ca_path_or_unverified(
+    simulator,
+):
     sim = simulator(https=True)
-    assert sim.url.startswith('https://') and os.path.exists(sim.ca_file)
+    assert sim.url.startswith("https://") and os.path.exists(sim.ca_file)
     env = base_env(sim)
     # The default callback (not -o) is used: it is the one that prints warnings.
-    refused, with_ca, unverified = parallel(lambda a: run_adhoc(a, env, oneline=False), [
-        args(),
-        args(ca_path=sim.ca_file),
-        args(WS1_VOICE[1], validate_certs=False),
-    ])
+    refused, with_ca, unverified = parallel(
+        lambda a: run_adhoc(a, env, oneline=False),
+        [
+            args(),
+            args(ca_path=sim.ca_file),
+            args(WS1_VOICE[1], validate_certs=False),
+        ],
+    )
     # Default: the certificate is refused, and the message says what to do.
     assert refused.rc != 0, refused
-    msg = refused.result['msg']
-    assert 'TLS' in msg and 'ca_path' in msg and 'validate_certs' in msg, msg
+    msg = refused.result["msg"]
+    assert "TLS" in msg and "ca_path" in msg and "validate_certs" in msg, msg
     assert is_clear_failure(refused)
     # ca_path: verified against the simulator's CA.
-    assert with_ca.rc == 0 and with_ca.result['changed'] and with_ca.result['channel_id'], with_ca
+    assert (
+        with_ca.rc == 0 and with_ca.result["changed"] and with_ca.result["channel_id"]
+    ), with_ca
     # validate_certs: false works, with a warning.
-    assert unverified.rc == 0 and unverified.result['channel_id'], unverified
-    assert '[WARNING]: validate_certs is false' in unverified.stdout + unverified.stderr, unverified
-    assert 'validate_certs is false' not in with_ca.stdout + with_ca.stderr
+    assert unverified.rc == 0 and unverified.result["channel_id"], unverified
+    assert (
+        "[WARNING]: validate_certs is false" in unverified.stdout + unverified.stderr
+    ), unverified
+    assert "validate_certs is false" not in with_ca.stdout + with_ca.stderr
     # Only the two accepted runs reached the API (the refused one failed in the TLS handshake).
-    assert sim.stats()['writes_applied'] == 2
+    assert sim.stats()["writes_applied"] == 2
     assert len(connectors_by_number(sim.state())) == 2
 
 
@@ -75,7 +93,7 @@ def test_requests_ca_bundle_is_honoured(simulator):
     """Without ca_path, the CA bundle that requests reads from REQUESTS_CA_BUNDLE applies."""
     sim = simulator(https=True)
     run = run_adhoc(args(), base_env(sim, REQUESTS_CA_BUNDLE=sim.ca_file))
-    assert run.rc == 0 and run.result['channel_id'], run
+    assert run.rc == 0 and run.result["channel_id"], run
 
 
 def _through_proxy(simulator, https, proxy_variable):
@@ -86,8 +104,10 @@ def _through_proxy(simulator, https, proxy_variable):
     proxies = [Proxy(), Proxy()]
     try:
         jobs = []
-        for sim, proxy, no_proxy in zip(sims, proxies, (None, '127.0.0.1,localhost')):
-            env = proxy_env(base_env(sim), no_proxy=no_proxy, **{proxy_variable: proxy.url})
+        for sim, proxy, no_proxy in zip(sims, proxies, (None, "127.0.0.1,localhost")):
+            env = proxy_env(
+                base_env(sim), no_proxy=no_proxy, **{proxy_variable: proxy.url}
+            )
             jobs.append((args(ca_path=sim.ca_file) if https else args(), env))
         runs = parallel(lambda job: run_adhoc(*job), jobs)
         for proxy in proxies:
@@ -99,44 +119,65 @@ def _through_proxy(simulator, https, proxy_variable):
 
 
 def test_http_proxy_forwards_and_no_proxy_bypasses(simulator):
-    (sim, proxy, run), (direct_sim, bypassed, direct) = _through_proxy(simulator, False, 'http_proxy')
+    (sim, proxy, run), (direct_sim, bypassed, direct) = _through_proxy(
+        simulator, False, "http_proxy"
+    )
     for one in (run, direct):
-        assert one.rc == 0 and one.result['channel_id'], one
+        assert one.rc == 0 and one.result["channel_id"], one
     # Every request of the proxied run went through the proxy, in absolute form, to its simulator.
-    host = sim.url.split('://', 1)[1]
-    assert len(proxy.forwarded) == sim.stats()['total'] >= 3, proxy.forwarded
-    assert all(' http://%s/workspaces/' % host in line for line in proxy.forwarded), proxy.forwarded
+    host = sim.url.split("://", 1)[1]
+    assert len(proxy.forwarded) == sim.stats()["total"] >= 3, proxy.forwarded
+    assert all(
+        " http://%s/workspaces/" % host in line for line in proxy.forwarded
+    ), proxy.forwarded
     # NO_PROXY: straight to the API.
-    assert bypassed.forwarded == [] and bypassed.tunnels == [] and direct_sim.stats()['total'] >= 3
+    assert (
+        bypassed.forwarded == []
+        and bypassed.tunnels == []
+        and direct_sim.stats()["total"] >= 3
+    )
 
 
 def test_https_proxy_tunnels_and_no_proxy_bypasses(simulator):
-    (sim, proxy, run), (direct_sim, bypassed, direct) = _through_proxy(simulator, True, 'https_proxy')
+    (sim, proxy, run), (direct_sim, bypassed, direct) = _through_proxy(
+        simulator, True, "https_proxy"
+    )
     for one in (run, direct):
-        assert one.rc == 0 and one.result['channel_id'], one
-    host = sim.url.split('://', 1)[1]
+        assert one.rc == 0 and one.result["channel_id"], one
+    host = sim.url.split("://", 1)[1]
     assert proxy.tunnels and set(proxy.tunnels) == {host}, proxy.tunnels
-    assert sim.stats()['total'] >= 3
-    assert bypassed.forwarded == [] and bypassed.tunnels == [] and direct_sim.stats()['total'] >= 3
+    assert sim.stats()["total"] >= 3
+    assert (
+        bypassed.forwarded == []
+        and bypassed.tunnels == []
+        and direct_sim.stats()["total"] >= 3
+    )
 
 
 def test_unreachable_proxy_fails_clearly_without_retrying(simulator):
     sim = simulator(https=True)
-    env = proxy_env(base_env(sim), https_proxy='http://127.0.0.1:%d' % free_port())
+    env = proxy_env(base_env(sim), https_proxy="http://127.0.0.1:%d" % free_port())
     run = run_adhoc(args(ca_path=sim.ca_file, retries=5), env)
     assert run.rc != 0, run
-    msg = run.result['msg']
-    assert 'proxy' in msg.lower() and 'HTTPS_PROXY' in msg, msg
+    msg = run.result["msg"]
+    assert "proxy" in msg.lower() and "HTTPS_PROXY" in msg, msg
     assert is_clear_failure(run)
-    assert sim.stats()['total'] == 0
+    assert sim.stats()["total"] == 0
     assert run.seconds < 15  # a proxy error is not retried with backoff
 
 
 def test_validate_certs_false_is_not_overridden_by_ca_path(tmp_path, simulator):
     """validate_certs: false turns verification off even when ca_path is also set (as Ansible's own url
-    handling does); the module warns that the certificate is not verified, so it must not verify it."""
+    handling does); the module warns that the certificate is not verified, so it must not verify it.
+    """
     sim = simulator(https=True)
     other_ca = generate_self_signed_cert(str(tmp_path))[2]  # a CA that did not sign it
-    run = run_adhoc(args(validate_certs=False, ca_path=other_ca, retries=0), base_env(sim), oneline=False)
-    assert '[WARNING]: validate_certs is false' in run.stdout + run.stderr, run
-    assert run.rc == 0 and run.result['channel_id'], 'warned "not verified", then verified against ca_path: %r' % run
+    run = run_adhoc(
+        args(validate_certs=False, ca_path=other_ca, retries=0),
+        base_env(sim),
+        oneline=False,
+    )
+    assert "[WARNING]: validate_certs is false" in run.stdout + run.stderr, run
+    assert run.rc == 0 and run.result["channel_id"], (
+        'warned "not verified", then verified against ca_path: %r' % run
+    )

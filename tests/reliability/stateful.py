@@ -29,48 +29,85 @@ try:
     from hypothesis.stateful import run_state_machine_as_test
 
     from ansible_collections.bird.engagements.tests.support import stateful
-    from ansible_collections.bird.engagements.tests.support.ansible_runs import ansible_core_version
+    from ansible_collections.bird.engagements.tests.support.ansible_runs import (
+        ansible_core_version,
+    )
 except ImportError as exc:  # pragma: no cover - say how to run it, in one line
-    sys.exit('%s: %s: run it from the repository root with hypothesis installed, PYTHONPATH=.cache/collections and '
-             'the link .cache/collections/ansible_collections/bird/engagements -> ../../../..' % (sys.argv[0], exc))
+    sys.exit(
+        "%s: %s: run it from the repository root with hypothesis installed, PYTHONPATH=.cache/collections and "
+        "the link .cache/collections/ansible_collections/bird/engagements -> ../../../.."
+        % (sys.argv[0], exc)
+    )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', 1)[0])
-    parser.add_argument('--examples', type=int, default=40, help='sequences of steps (default 40)')
-    parser.add_argument('--steps', type=int, default=30, help='steps per sequence, at most (default 30)')
-    parser.add_argument('--role-runs', type=int, default=2,
-                        help='ansible-playbook role runs per sequence, at most (default 2)')
-    parser.add_argument('--seed', type=int, default=None, help='seed (default: random, printed)')
-    parser.add_argument('--shrink', action='store_true', help='shrink a failing sequence (slow)')
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--examples", type=int, default=40, help="sequences of steps (default 40)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=30, help="steps per sequence, at most (default 30)"
+    )
+    parser.add_argument(
+        "--role-runs",
+        type=int,
+        default=2,
+        help="ansible-playbook role runs per sequence, at most (default 2)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed (default: random, printed)"
+    )
+    parser.add_argument(
+        "--shrink", action="store_true", help="shrink a failing sequence (slow)"
+    )
     args = parser.parse_args(argv)
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    seed = (
+        args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    )
     machine = stateful.machine_with(args.role_runs)
-    settings = stateful.profile(args.examples, args.steps, derandomize=False, shrink=args.shrink)
-    print('bird.engagements property-based test, long profile: seed %d, %d sequences of up to %d steps, '
-          'at most %d role runs each' % (seed, args.examples, args.steps, args.role_runs), flush=True)
+    settings = stateful.profile(
+        args.examples, args.steps, derandomize=False, shrink=args.shrink
+    )
+    print(
+        "bird.engagements property-based test, long profile: seed %d, %d sequences of up to %d steps, "
+        "at most %d role runs each" % (seed, args.examples, args.steps, args.role_runs),
+        flush=True,
+    )
     stateful.FIGURES.reset()
     started = time.monotonic()
     violations = 0
     try:
         run_state_machine_as_test(hypothesis_seed(seed)(machine), settings=settings)
-    except Exception:  # pylint: disable=broad-except  # a violation: hypothesis printed the steps
+    # pylint: disable-next=broad-exception-caught  # a violation: hypothesis printed the steps
+    except Exception:
         violations = 1
         traceback.print_exc()
     elapsed = time.monotonic() - started
     print()
-    print('machine: %s CPUs, Python %s, ansible-core %s, %s' % (
-        os.cpu_count(), platform.python_version(), ansible_core_version(), time.strftime('%Y-%m-%d %H:%M %Z')))
-    print('duration: %.0f s (module runs %.0f s, role runs %.0f s)' % (
-        elapsed, stateful.FIGURES.seconds['module'] + stateful.FIGURES.seconds['batch'],
-        stateful.FIGURES.seconds['role']))
+    print(
+        "machine: %s CPUs, Python %s, ansible-core %s, %s"
+        % (
+            os.cpu_count(),
+            platform.python_version(),
+            ansible_core_version(),
+            time.strftime("%Y-%m-%d %H:%M %Z"),
+        )
+    )
+    print(
+        "duration: %.0f s (module runs %.0f s, role runs %.0f s)"
+        % (
+            elapsed,
+            stateful.FIGURES.seconds["module"] + stateful.FIGURES.seconds["batch"],
+            stateful.FIGURES.seconds["role"],
+        )
+    )
     print()
     stateful.print_figures()
-    print('  %-44s %6s   (must be 0)' % ('violations', violations))
+    print("  %-44s %6s   (must be 0)" % ("violations", violations))
     print()
-    print('RESULT: %s' % ('FAIL' if violations else 'PASS'))
+    print("RESULT: %s" % ("FAIL" if violations else "PASS"))
     return 1 if violations else 0
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

@@ -18,31 +18,37 @@ Without a server: ``BirdSimulator(config).session()`` (see transport.py). The co
 from __future__ import annotations
 
 from .cli import build_parser, config_from_args, main
-from .config import CONFIG_DEFAULTS, CONFIG_SPEC, SERVER_OPTIONS, validate_config
+from .config import (
+    CONFIG_DEFAULTS,
+    CONFIG_SPEC,
+    IN_MEMORY_URL,
+    SERVER_OPTIONS,
+    validate_config,
+)
 from .faults import FAULT_KINDS, MALFORMED_MODES
 from .shapes import CAPABILITY_FORMAT_CHOICES, CAPABILITY_FORMATS, render_capabilities
-from .simulator import IN_MEMORY_URL, BirdSimulator, run_simulator
+from .simulator import BirdSimulator, run_simulator
 from .state import DEFAULT_TEMPLATE, GENERATED_NAMESPACE, generated_ids
 from .tls import generate_self_signed_cert
 
 __all__ = [
-    'BirdSimulator',
-    'CAPABILITY_FORMATS',
-    'CAPABILITY_FORMAT_CHOICES',
-    'CONFIG_DEFAULTS',
-    'CONFIG_SPEC',
-    'DEFAULT_TEMPLATE',
-    'FAULT_KINDS',
-    'GENERATED_NAMESPACE',
-    'IN_MEMORY_URL',
-    'MALFORMED_MODES',
-    'SERVER_OPTIONS',
-    'build_parser',
-    'config_from_args',
-    'generate_self_signed_cert',
-    'generated_ids',
-    'main',
-    'render_capabilities',
-    'run_simulator',
-    'validate_config',
+    "BirdSimulator",
+    "CAPABILITY_FORMATS",
+    "CAPABILITY_FORMAT_CHOICES",
+    "CONFIG_DEFAULTS",
+    "CONFIG_SPEC",
+    "DEFAULT_TEMPLATE",
+    "FAULT_KINDS",
+    "GENERATED_NAMESPACE",
+    "IN_MEMORY_URL",
+    "MALFORMED_MODES",
+    "SERVER_OPTIONS",
+    "build_parser",
+    "config_from_args",
+    "generate_self_signed_cert",
+    "generated_ids",
+    "main",
+    "render_capabilities",
+    "run_simulator",
+    "validate_config",
 ]

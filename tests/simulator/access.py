@@ -8,29 +8,29 @@ import collections
 import math
 import time
 
-WRITE_METHODS = ('POST', 'DELETE')
+WRITE_METHODS = ("POST", "DELETE")
 
 
 def authenticate(access_keys, headers):
     """Return (key entry, None) for a valid ``Authorization: AccessKey <key>``, else (None, reason)."""
-    value = headers.get('Authorization')
+    value = headers.get("Authorization")
     if not value:
         return None, 'missing Authorization header (expected "AccessKey <key>")'
-    scheme, _sep, key = value.strip().partition(' ')
-    if scheme.lower() != 'accesskey' or not key.strip():
+    scheme, _sep, key = value.strip().partition(" ")
+    if scheme.lower() != "accesskey" or not key.strip():
         return None, 'unsupported Authorization scheme (expected "AccessKey <key>")'
     entry = access_keys.get(key.strip())
     if entry is None:
-        return None, 'the access key is not valid'
+        return None, "the access key is not valid"
     return entry, None
 
 
 def permission_error(key_entry, ws_id, method):
     """The reason a valid key may not make this request on ws_id, or None."""
-    if key_entry['workspaces'] != '*' and ws_id not in key_entry['workspaces']:
-        return 'the access key is not allowed to access this workspace'
-    if method in WRITE_METHODS and not key_entry['write']:
-        return 'the access key is not allowed to modify this workspace'
+    if key_entry["workspaces"] != "*" and ws_id not in key_entry["workspaces"]:
+        return "the access key is not allowed to access this workspace"
+    if method in WRITE_METHODS and not key_entry["write"]:
+        return "the access key is not allowed to modify this workspace"
     return None
 
 
@@ -45,8 +45,8 @@ class RateWindows:
 
     def check(self, ws_id, method, cfg):
         """(lock held) None if allowed (and counted), else the Retry-After value in seconds."""
-        cls = 'GET' if method == 'GET' else 'WRITE'
-        limit = cfg['rate_get'] if cls == 'GET' else cfg['rate_post']
+        cls = "GET" if method == "GET" else "WRITE"
+        limit = cfg["rate_get"] if cls == "GET" else cfg["rate_post"]
         if limit <= 0:
             return None
         now = time.monotonic()

@@ -13,29 +13,36 @@ from .state import DEFAULT_TEMPLATE
 
 # route -> methods; "{id}" stands for one path segment
 ROUTES = {
-    '/health': ('GET',),
-    '/stats': ('GET',),
-    '/reset-stats': ('POST',),
-    '/reset': ('POST',),
-    '/state': ('GET',),
-    '/config': ('GET', 'POST'),
-    '/faults': ('GET', 'POST', 'DELETE'),
-    '/connectors': ('POST',),
-    '/connectors/{id}': ('DELETE',),
-    '/numbers': ('POST',),
-    '/requests': ('GET',),
+    "/health": ("GET",),
+    "/stats": ("GET",),
+    "/reset-stats": ("POST",),
+    "/reset": ("POST",),
+    "/state": ("GET",),
+    "/config": ("GET", "POST"),
+    "/faults": ("GET", "POST", "DELETE"),
+    "/connectors": ("POST",),
+    "/connectors/{id}": ("DELETE",),
+    "/numbers": ("POST",),
+    "/requests": ("GET",),
 }
-JSON_BODY_ROUTES = ('/config', '/faults', '/connectors', '/numbers')
-INSERT_CONNECTOR_KEYS = ('workspace_id', 'phone_number_id', 'name', 'template', 'force', 'channel_delay')
-ADD_NUMBER_KEYS = ('workspace_id', 'number', 'capabilities', 'id', 'country', 'status')
+JSON_BODY_ROUTES = ("/config", "/faults", "/connectors", "/numbers")
+INSERT_CONNECTOR_KEYS = (
+    "workspace_id",
+    "phone_number_id",
+    "name",
+    "template",
+    "force",
+    "channel_delay",
+)
+ADD_NUMBER_KEYS = ("workspace_id", "number", "capabilities", "id", "country", "status")
 
 
 def _route(path):
     """(route template, item id or None) of an admin path."""
-    route = path.rstrip('/')[len('/_sim'):] or '/'
-    head, sep, item = route.rpartition('/')
-    if sep and head == '/connectors' and item:
-        return '/connectors/{id}', unquote(item)
+    route = path.rstrip("/")[len("/_sim") :] or "/"
+    head, sep, item = route.rpartition("/")
+    if sep and head == "/connectors" and item:
+        return "/connectors/{id}", unquote(item)
     return route, None
 
 
@@ -43,16 +50,26 @@ def handle(sim, method, path, query, raw_body):
     """Answer one /_sim request against the simulator ``sim`` (through its public methods); returns a Response."""
     route, item_id = _route(path)
     if route not in ROUTES:
-        return error(404, f'no such admin endpoint: {path}; known: {", ".join("/_sim" + r for r in ROUTES)}')
+        return error(
+            404,
+            f'no such admin endpoint: {path}; known: {", ".join("/_sim" + r for r in ROUTES)}',
+        )
     if method not in ROUTES[route]:
-        return error(405, f'method {method} is not allowed here', headers={'Allow': ', '.join(ROUTES[route])})
+        return error(
+            405,
+            f"method {method} is not allowed here",
+            headers={"Allow": ", ".join(ROUTES[route])},
+        )
     body = None
-    if method == 'POST' and route in JSON_BODY_ROUTES:
+    if method == "POST" and route in JSON_BODY_ROUTES:
         try:
-            body = json.loads(raw_body.decode('utf-8')) if raw_body else None
+            body = json.loads(raw_body.decode("utf-8")) if raw_body else None
         except (UnicodeDecodeError, ValueError):
-            return error(400, 'the request body is not valid JSON')
-    params = {key: values[0] for key, values in parse_qs(query, keep_blank_values=True).items()}
+            return error(400, "the request body is not valid JSON")
+    params = {
+        key: values[0]
+        for key, values in parse_qs(query, keep_blank_values=True).items()
+    }
     try:
         return _answer(sim, method, route, item_id, body, params)
     except ValueError as exc:
@@ -72,35 +89,35 @@ def _object_body(body, keys, required):
 
 
 def _lookup_error(exc):
-    return error(409 if 'already exists' in str(exc) else 404, str(exc.args[0]))
+    return error(409 if "already exists" in str(exc) else 404, str(exc.args[0]))
 
 
 def _answer(sim, method, route, item_id, body, params):
     # pylint: disable=too-many-return-statements
-    if route == '/health':
-        return Response(200, {'ok': True})
-    if route == '/stats':
+    if route == "/health":
+        return Response(200, {"ok": True})
+    if route == "/stats":
         return Response(200, sim.stats())
-    if route == '/reset-stats':
+    if route == "/reset-stats":
         sim.reset_stats()
-        return Response(200, {'ok': True})
-    if route == '/reset':
+        return Response(200, {"ok": True})
+    if route == "/reset":
         sim.reset()
-        return Response(200, {'ok': True})
-    if route == '/state':
+        return Response(200, {"ok": True})
+    if route == "/state":
         return Response(200, sim.state())
-    if route == '/config':
-        if method == 'POST':
+    if route == "/config":
+        if method == "POST":
             sim.update_config(body or {})
         return Response(200, sim.config())
-    if route == '/faults':
-        if method == 'POST':
+    if route == "/faults":
+        if method == "POST":
             sim.add_faults(body)
-        elif method == 'DELETE':
+        elif method == "DELETE":
             sim.clear_faults()
-        return Response(200, {'faults': sim.faults()})
-    if route == '/requests':
-        return Response(200, sim.requests(as_int('limit', params.get('limit', 50), 0)))
+        return Response(200, {"faults": sim.faults()})
+    if route == "/requests":
+        return Response(200, sim.requests(as_int("limit", params.get("limit", 50), 0)))
     try:
         return _change_data(sim, route, item_id, body, params)
     except LookupError as exc:
@@ -109,15 +126,34 @@ def _answer(sim, method, route, item_id, body, params):
 
 def _change_data(sim, route, item_id, body, params):
     """The admin changes behind the client's back: insert or delete a connector, add a number."""
-    if route == '/connectors/{id}':
-        return Response(200, sim.delete_connector(params.get('workspace_id') or None, item_id))
-    if route == '/numbers':
-        body = _object_body(body, ADD_NUMBER_KEYS, ('workspace_id', 'number'))
-        if not isinstance(body['number'], str):
-            raise ValueError('number: expected an E.164 string')
-        return Response(201, sim.add_number(body['workspace_id'], body['number'], capabilities=body.get('capabilities'), id=body.get('id'),
-                                            country=body.get('country') or 'NL', status=body.get('status') or 'active'))
+    if route == "/connectors/{id}":
+        return Response(
+            200, sim.delete_connector(params.get("workspace_id") or None, item_id)
+        )
+    if route == "/numbers":
+        body = _object_body(body, ADD_NUMBER_KEYS, ("workspace_id", "number"))
+        if not isinstance(body["number"], str):
+            raise ValueError("number: expected an E.164 string")
+        return Response(
+            201,
+            sim.add_number(
+                body["workspace_id"],
+                body["number"],
+                capabilities=body.get("capabilities"),
+                id=body.get("id"),
+                country=body.get("country") or "NL",
+                status=body.get("status") or "active",
+            ),
+        )
     body = _object_body(body, INSERT_CONNECTOR_KEYS, ())
-    return Response(201, sim.insert_connector(
-        body.get('workspace_id'), body.get('phone_number_id'), name=body.get('name'), template=body.get('template') or DEFAULT_TEMPLATE,
-        force=as_bool('force', body.get('force', False)), channel_delay=body.get('channel_delay', 0.0)))
+    return Response(
+        201,
+        sim.insert_connector(
+            body.get("workspace_id"),
+            body.get("phone_number_id"),
+            name=body.get("name"),
+            template=body.get("template") or DEFAULT_TEMPLATE,
+            force=as_bool("force", body.get("force", False)),
+            channel_delay=body.get("channel_delay", 0.0),
+        ),
+    )

@@ -14,29 +14,51 @@ from urllib.parse import parse_qs, unquote
 
 from .faults import malformed_body
 from .paging import cut_page, list_envelope, parse_limit
-from .shapes import Response, error, list_item_ids, ready, render_channel, render_connector, render_number, slug
+from .shapes import (
+    Response,
+    error,
+    list_item_ids,
+    ready,
+    render_channel,
+    render_connector,
+    render_number,
+    slug,
+)
 from .state import VOICE_TEMPLATE_PREFIX
 
-CREATE_PROPERTIES = ('name', 'connectorTemplateRef', 'arguments', 'channelConversationalStatusEnabled', 'securityArguments', 'invitationToken')
+CREATE_PROPERTIES = (
+    "name",
+    "connectorTemplateRef",
+    "arguments",
+    "channelConversationalStatusEnabled",
+    "securityArguments",
+    "invitationToken",
+)
 
 # resource -> (methods on the collection, methods on one item)
 API_ROUTES = {
-    'connectors': (('GET', 'POST'), ('GET', 'DELETE')),
-    'channels': (('GET',), ('GET',)),
-    'numbers': (('GET',), ('GET',)),
+    "connectors": (("GET", "POST"), ("GET", "DELETE")),
+    "channels": (("GET",), ("GET",)),
+    "numbers": (("GET",), ("GET",)),
 }
 
 
 def parse_route(path):
     """(workspace id, resource, item id or None) of an API path, or None if it is no endpoint."""
-    segments = [unquote(s) for s in path.split('/') if s]
-    if not (3 <= len(segments) <= 4 and segments[0] == 'workspaces' and segments[2] in API_ROUTES):
+    segments = [unquote(s) for s in path.split("/") if s]
+    if not (
+        3 <= len(segments) <= 4
+        and segments[0] == "workspaces"
+        and segments[2] in API_ROUTES
+    ):
         return None
     return segments[1], segments[2], (segments[3] if len(segments) == 4 else None)
 
 
 def route_name(method, resource, item_id):
-    return f'{method} /workspaces/{{ws}}/{resource}' + ('/{id}' if item_id is not None else '')
+    return f"{method} /workspaces/{{ws}}/{resource}" + (
+        "/{id}" if item_id is not None else ""
+    )
 
 
 def allowed_methods(resource, item_id):
@@ -48,42 +70,54 @@ def _validate_create(body):
     details = {}
     for key in body:
         if key not in CREATE_PROPERTIES:
-            details[key] = [f'unknown property; allowed: {", ".join(CREATE_PROPERTIES)}']
-    name = body.get('name')
+            details[key] = [
+                f'unknown property; allowed: {", ".join(CREATE_PROPERTIES)}'
+            ]
+    name = body.get("name")
     if not isinstance(name, str) or not name.strip():
-        details['name'] = ['required: a non-empty string']
-    template = body.get('connectorTemplateRef')
+        details["name"] = ["required: a non-empty string"]
+    template = body.get("connectorTemplateRef")
     if not isinstance(template, str) or not template:
-        details['connectorTemplateRef'] = ['required: a string']
-    arguments = body.get('arguments', {})
+        details["connectorTemplateRef"] = ["required: a string"]
+    arguments = body.get("arguments", {})
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
-        details['arguments'] = ['must be an object']
+        details["arguments"] = ["must be an object"]
         arguments = {}
-    conv_status = body.get('channelConversationalStatusEnabled')
+    conv_status = body.get("channelConversationalStatusEnabled")
     if conv_status is not None and not isinstance(conv_status, bool):
-        details['channelConversationalStatusEnabled'] = ['must be a boolean']
+        details["channelConversationalStatusEnabled"] = ["must be a boolean"]
     if details:
-        return None, None, None, None, error(422, 'the request body is not valid', details)
+        return (
+            None,
+            None,
+            None,
+            None,
+            error(422, "the request body is not valid", details),
+        )
     return name, template, arguments, conv_status, None
 
 
 def _voice_number(ws, phone_number_id):
     """(number, None) for a voice connector's phoneNumberId, or (None, error response)."""
-    field = 'arguments.phoneNumberId'
+    field = "arguments.phoneNumberId"
     if not isinstance(phone_number_id, str) or not phone_number_id:
-        problem = 'required for this connector template: the id of a number of the workspace'
+        problem = (
+            "required for this connector template: the id of a number of the workspace"
+        )
         number = None
     else:
-        number = ws['numbers'].get(phone_number_id)
+        number = ws["numbers"].get(phone_number_id)
         if number is None:
-            problem = f'phone number {phone_number_id} was not found in this workspace'
-        elif 'voice' not in number['capabilities']:
-            problem = f'phone number {number["number"]} does not have the voice capability'
+            problem = f"phone number {phone_number_id} was not found in this workspace"
+        elif "voice" not in number["capabilities"]:
+            problem = (
+                f'phone number {number["number"]} does not have the voice capability'
+            )
         else:
             return number, None
-    return None, error(422, 'the connector arguments are not valid', {field: [problem]})
+    return None, error(422, "the connector arguments are not valid", {field: [problem]})
 
 
 class Endpoints:
@@ -94,108 +128,152 @@ class Endpoints:
         self.lock = lock
 
     def dispatch(self, ctx, cfg, ws, resource, item_id, raw_body):
-        params = {key: values[0] for key, values in parse_qs(ctx.query, keep_blank_values=True).items()}
-        if resource == 'connectors':
+        params = {
+            key: values[0]
+            for key, values in parse_qs(ctx.query, keep_blank_values=True).items()
+        }
+        if resource == "connectors":
             if item_id is None:
-                if ctx.method == 'POST':
+                if ctx.method == "POST":
                     return self.create_connector(ctx, cfg, ws, raw_body)
                 return self.list_connectors(ctx, cfg, ws, params)
-            if ctx.method == 'DELETE':
+            if ctx.method == "DELETE":
                 return self.delete_connector(ctx, cfg, ws, item_id)
             return self.get_connector(cfg, ws, item_id)
-        if resource == 'channels':
+        if resource == "channels":
             if item_id is None:
                 return self.list_channels(ctx, cfg, ws, params)
             return self.get_channel(ws, item_id)
         if item_id is None:
             return self.list_numbers(ctx, cfg, ws, params)
-        number = ws['numbers'].get(item_id)
+        number = ws["numbers"].get(item_id)
         if number is None:
-            return error(404, f'number {item_id} not found')
+            return error(404, f"number {item_id} not found")
         return Response(200, render_number(number, cfg, single=True))
 
-    def _render(self, connector, cfg, now, ids='both', template_fields='full'):
-        return render_connector(connector, self.store.number_of(connector), cfg, now, ids, template_fields)
+    def _render(self, connector, cfg, now, ids="both", template_fields="full"):
+        return render_connector(
+            connector, self.store.number_of(connector), cfg, now, ids, template_fields
+        )
 
     @staticmethod
     def _list_answer(ctx, cfg, page, results):
         if ctx.malformed:
             return Response(200, malformed_body(ctx.malformed, page, results))
-        return Response(200, list_envelope(results, page, cfg['last_page_token']))
+        return Response(200, list_envelope(results, page, cfg["last_page_token"]))
 
     # -- connectors ------------------------------------------------------------------
 
     def create_connector(self, ctx, cfg, ws, raw_body):
         try:
-            body = json.loads(raw_body.decode('utf-8')) if raw_body else None
+            body = json.loads(raw_body.decode("utf-8")) if raw_body else None
         except (UnicodeDecodeError, ValueError):
-            return error(400, 'the request body is not valid JSON')
+            return error(400, "the request body is not valid JSON")
         if body is None and not raw_body:
-            return error(400, 'the request body is not valid JSON (empty body)')
+            return error(400, "the request body is not valid JSON (empty body)")
         if not isinstance(body, dict):
-            return error(422, 'the request body must be a JSON object', {'$': ['must be an object']})
+            return error(
+                422,
+                "the request body must be a JSON object",
+                {"$": ["must be an object"]},
+            )
         name, template, arguments, conv_status, refusal = _validate_create(body)
         if refusal:
             return refusal
-        phone_number_id = arguments.get('phoneNumberId')
+        phone_number_id = arguments.get("phoneNumberId")
         number = None
         if template.startswith(VOICE_TEMPLATE_PREFIX):
             number, refusal = _voice_number(ws, phone_number_id)
             if refusal:
                 return refusal
         elif isinstance(phone_number_id, str):
-            number = ws['numbers'].get(phone_number_id)
+            number = ws["numbers"].get(phone_number_id)
         rendered = None
         with self.lock:
-            if not (isinstance(phone_number_id, str) and phone_number_id
-                    and self.store.find_connectors(ws['id'], template, phone_number_id, cfg['duplicate_scope'])):
-                connector = self.store.create_connector(ws['id'], name, template, arguments, conv_status, number, cfg['channel_delay'])
+            if not (
+                isinstance(phone_number_id, str)
+                and phone_number_id
+                and self.store.find_connectors(
+                    ws["id"], template, phone_number_id, cfg["duplicate_scope"]
+                )
+            ):
+                connector = self.store.create_connector(
+                    ws["id"],
+                    name,
+                    template,
+                    arguments,
+                    conv_status,
+                    number,
+                    cfg["channel_delay"],
+                )
                 ctx.applied = True
                 rendered = self._render(connector, cfg, time.time())
         if rendered is None:
-            return error(cfg['duplicate_status'], 'connector already exists', code=cfg['duplicate_code'])
+            return error(
+                cfg["duplicate_status"],
+                "connector already exists",
+                code=cfg["duplicate_code"],
+            )
         return Response(201, rendered)
 
     def get_connector(self, cfg, ws, connector_id):
         with self.lock:
-            connector = ws['connectors'].get(connector_id)
+            connector = ws["connectors"].get(connector_id)
             rendered = self._render(connector, cfg, time.time()) if connector else None
         if rendered is None:
-            return error(404, f'connector {connector_id} not found')
+            return error(404, f"connector {connector_id} not found")
         return Response(200, rendered)
 
     def list_connectors(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(params, cfg['page_size'], 1, cfg['page_size_max'], clamp=True)
+        limit, refusal = parse_limit(
+            params, cfg["page_size"], 1, cfg["page_size_max"], clamp=True
+        )
         if refusal:
             return refusal
-        wanted = params.get(cfg['template_filter_param']) if cfg['template_filter_param'] else None
+        wanted = (
+            params.get(cfg["template_filter_param"])
+            if cfg["template_filter_param"]
+            else None
+        )
         with self.lock:
             now = time.time()
             items = []
-            for connector in ws['connectors'].values():
-                template = connector['connectorTemplateRef']
-                if wanted and template != wanted and not (':' not in wanted and slug(template) == wanted):
+            for connector in ws["connectors"].values():
+                template = connector["connectorTemplateRef"]
+                if (
+                    wanted
+                    and template != wanted
+                    and not (":" not in wanted and slug(template) == wanted)
+                ):
                     continue
-                items.append((connector['seq'], connector))
+                items.append((connector["seq"], connector))
             items.sort(key=lambda item: item[0])
-            page, refusal = cut_page('connectors', items, params, limit)
+            page, refusal = cut_page("connectors", items, params, limit)
             if refusal:
                 return refusal
-            results = [self._render(connector, cfg, now, list_item_ids(cfg['list_item_ids'], seq), cfg['list_item_template'])
-                       for seq, connector in page.items]
+            results = [
+                self._render(
+                    connector,
+                    cfg,
+                    now,
+                    list_item_ids(cfg["list_item_ids"], seq),
+                    cfg["list_item_template"],
+                )
+                for seq, connector in page.items
+            ]
         return self._list_answer(ctx, cfg, page, results)
 
     def delete_connector(self, ctx, cfg, ws, connector_id):
         with self.lock:
-            connector = ws['connectors'].get(connector_id)
+            connector = ws["connectors"].get(connector_id)
             rendered = None
             if connector is not None:
                 rendered = self._render(connector, cfg, time.time())
-                self.store.delete_connector(ws['id'], connector_id)
+                self.store.delete_connector(ws["id"], connector_id)
                 ctx.applied = True
         if rendered is None:
-            return error(404, f'connector {connector_id} not found')
-        if cfg['delete_status'] == 200:
+            return error(404, f"connector {connector_id} not found")
+        if cfg["delete_status"] == 200:
             return Response(200, rendered)
         return Response(204)
 
@@ -203,39 +281,60 @@ class Endpoints:
 
     def get_channel(self, ws, channel_id):
         with self.lock:
-            channel = ws['channels'].get(channel_id)
-            rendered = render_channel(channel) if channel and ready(channel['readyAt'], time.time()) else None
+            channel = ws["channels"].get(channel_id)
+            rendered = (
+                render_channel(channel)
+                if channel and ready(channel["readyAt"], time.time())
+                else None
+            )
         if rendered is None:
-            return error(404, f'channel {channel_id} not found')
+            return error(404, f"channel {channel_id} not found")
         return Response(200, rendered)
 
     def list_channels(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(params, cfg['page_size'], 1, 1000, clamp=False, cap=cfg['page_size_max'])
+        limit, refusal = parse_limit(
+            params, cfg["page_size"], 1, 1000, clamp=False, cap=cfg["page_size_max"]
+        )
         if refusal:
             return refusal
-        platform = params.get('platform') or None
-        status = params.get('status') or None
+        platform = params.get("platform") or None
+        status = params.get("status") or None
         with self.lock:
             now = time.time()
-            items = sorted(((c['seq'], c) for c in ws['channels'].values()
-                            if ready(c['readyAt'], now) and platform in (None, c['platformId']) and status in (None, c['status'])),
-                           key=lambda item: item[0])
-            page, refusal = cut_page('channels', items, params, limit)
+            items = sorted(
+                (
+                    (c["seq"], c)
+                    for c in ws["channels"].values()
+                    if ready(c["readyAt"], now)
+                    and platform in (None, c["platformId"])
+                    and status in (None, c["status"])
+                ),
+                key=lambda item: item[0],
+            )
+            page, refusal = cut_page("channels", items, params, limit)
             if refusal:
                 return refusal
             results = [render_channel(channel) for _seq, channel in page.items]
         return self._list_answer(ctx, cfg, page, results)
 
     def list_numbers(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(params, cfg['page_size'], 1, 99, clamp=False, cap=cfg['page_size_max'])
+        limit, refusal = parse_limit(
+            params, cfg["page_size"], 1, 99, clamp=False, cap=cfg["page_size_max"]
+        )
         if refusal:
             return refusal
-        term = (params.get('searchTerm') or '').replace(' ', '').lstrip('+')
-        status = params.get('status') or None
+        term = (params.get("searchTerm") or "").replace(" ", "").lstrip("+")
+        status = params.get("status") or None
         with self.lock:
-            items = sorted(((n['seq'], n) for n in ws['numbers'].values() if term in n['number'] and status in (None, n['status'])),
-                           key=lambda item: item[0])
-            page, refusal = cut_page('numbers', items, params, limit)
+            items = sorted(
+                (
+                    (n["seq"], n)
+                    for n in ws["numbers"].values()
+                    if term in n["number"] and status in (None, n["status"])
+                ),
+                key=lambda item: item[0],
+            )
+            page, refusal = cut_page("numbers", items, params, limit)
             if refusal:
                 return refusal
             results = [render_number(number, cfg) for _seq, number in page.items]

@@ -18,7 +18,7 @@ import importlib.util
 import os
 import sys
 
-_PACKAGE_NAME = '_bird_engagements_simulator'
+_PACKAGE_NAME = "_bird_engagements_simulator"
 
 
 def _load_package():
@@ -26,8 +26,12 @@ def _load_package():
     package = sys.modules.get(_PACKAGE_NAME)
     if package is None:
         directory = os.path.dirname(os.path.abspath(__file__))
-        spec = importlib.util.spec_from_file_location(_PACKAGE_NAME, os.path.join(directory, '__init__.py'),
-                                                      submodule_search_locations=[directory])
+        spec = importlib.util.spec_from_file_location(
+            _PACKAGE_NAME,
+            os.path.join(directory, "__init__.py"),
+            submodule_search_locations=[directory],
+        )
+        assert spec is not None and spec.loader is not None
         package = importlib.util.module_from_spec(spec)
         sys.modules[_PACKAGE_NAME] = package
         try:
@@ -50,8 +54,17 @@ generated_ids = _package.generated_ids
 main = _package.main
 run_simulator = _package.run_simulator
 
-__all__ = ['BirdSimulator', 'CONFIG_DEFAULTS', 'DEFAULT_TEMPLATE', 'GENERATED_NAMESPACE', 'IN_MEMORY_URL',
-           'generate_self_signed_cert', 'generated_ids', 'main', 'run_simulator']
+__all__ = [
+    "BirdSimulator",
+    "CONFIG_DEFAULTS",
+    "DEFAULT_TEMPLATE",
+    "GENERATED_NAMESPACE",
+    "IN_MEMORY_URL",
+    "generate_self_signed_cert",
+    "generated_ids",
+    "main",
+    "run_simulator",
+]
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

@@ -18,62 +18,192 @@ from .simulator import BirdSimulator
 def _json_arg(value):
     """A JSON value, or @FILE holding one."""
     try:
-        if value.startswith('@'):
-            with open(value[1:], encoding='utf-8') as handle:
+        if value.startswith("@"):
+            with open(value[1:], encoding="utf-8") as handle:
                 return json.load(handle)
         return json.loads(value)
     except (OSError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(f'not JSON or @FILE of JSON: {exc}') from None
+        raise argparse.ArgumentTypeError(f"not JSON or @FILE of JSON: {exc}") from None
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog='bird_simulator.py',
-        description='Bird API simulator (connectors, channels, numbers) for testing the bird.engagements collection.')
-    server = parser.add_argument_group('server')
-    server.add_argument('--host', default=None, help='address to bind (default 127.0.0.1)')
-    server.add_argument('--port', type=int, default=None, help='port to bind; 0 (default) picks a free one')
-    server.add_argument('--https', action='store_true', default=None, help='serve TLS')
-    server.add_argument('--cert', help='PEM certificate (chain) for --https')
-    server.add_argument('--key', help='PEM private key for --https')
-    server.add_argument('--cert-out', help='write the CA certificate (or --cert) PEM here, for clients to use as a CA bundle')
-    server.add_argument('--url-file', help='also write the base URL to this file (atomically)')
-    server.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help='do not log one line per request to stderr')
-    server.add_argument('--config', help='JSON file of configuration keys (flags override it)')
-    data = parser.add_argument_group('data')
-    data.add_argument('--seed', help='seed JSON file (access keys, workspaces, numbers, connectors)')
-    data.add_argument('--generate-workspaces', type=int, default=None, metavar='N', help='generate N deterministic workspaces')
-    data.add_argument('--numbers-per-workspace', type=int, default=None, metavar='M', help='numbers per generated workspace (default 1)')
-    data.add_argument('--voiceless-every', type=int, default=None, metavar='K',
-                      help='in generated workspaces every K-th number (j %% K == K-1) has SMS only; 0 = none (0)')
-    data.add_argument('--access-key', help='add an access key allowed to read and write every workspace')
-    data.add_argument('--state-file', help='load connectors/channels from this file and save them after every change')
-    behaviour = parser.add_argument_group('behaviour (runtime configuration keys)')
-    behaviour.add_argument('--page-size', type=int, help='default page size of connector/channel/number lists (10)')
-    behaviour.add_argument('--page-size-max', type=int, help='largest connectors limit; larger ones are clamped (100)')
-    behaviour.add_argument('--channel-delay', type=float, help='seconds until a new connector gets its channel; 0 = at once, <0 = never (0)')
-    behaviour.add_argument('--pending-channel', choices=('null', 'no_id', 'absent'), help='connector "channel" before assignment (null)')
-    behaviour.add_argument('--duplicate-status', type=int, help='status of the duplicate connector refusal (409)')
-    behaviour.add_argument('--duplicate-code', help='error code of the duplicate connector refusal (ConnectorAlreadyExists)')
-    behaviour.add_argument('--duplicate-scope', choices=('platform', 'template'),
-                           help='a duplicate is another connector on the number of the same platform (slug) or of the same template ref (platform)')
-    behaviour.add_argument('--delete-status', type=int, choices=(200, 204), help='status of a connector delete (204)')
-    behaviour.add_argument('--template-filter-param', help='query parameter of the connector template filter; "" = ignore filters (templateRef)')
-    behaviour.add_argument('--last-page-token', choices=('omit', 'empty'), help='nextPageToken on the last page (omit)')
-    behaviour.add_argument('--list-item-ids', choices=LIST_ITEM_IDS, help='ids in connector list items (both)')
-    behaviour.add_argument('--list-item-template', choices=LIST_ITEM_TEMPLATES, help='template fields in connector list items (full)')
-    behaviour.add_argument('--number-field', choices=('number', 'phoneNumber', 'both'), help='field(s) of the E.164 in number items (number)')
-    behaviour.add_argument('--capabilities-format', choices=CAPABILITY_FORMAT_CHOICES, help='number capabilities format (list)')
-    behaviour.add_argument('--number-capabilities-format', choices=('null',) + CAPABILITY_FORMAT_CHOICES,
-                           help='capabilities format of GET /numbers/{id}; null = as --capabilities-format (null)')
-    behaviour.add_argument('--extra-fields', action=argparse.BooleanOptionalAction, default=None, help='add an unknown field to connectors (on)')
-    behaviour.add_argument('--latency', type=float, help='seconds added to every API request (0)')
-    behaviour.add_argument('--rate-get', type=int, help='GET requests per second per workspace; 0 = unlimited (50)')
-    behaviour.add_argument('--rate-post', type=int, help='POST+DELETE requests per second per workspace; 0 = unlimited (500)')
-    behaviour.add_argument('--retry-after-header', action=argparse.BooleanOptionalAction, default=None, help='send Retry-After with 429 (off)')
-    behaviour.add_argument('--rate-limit-share', type=float, help='share (0..1) of API requests answered 429 at random (0)')
-    behaviour.add_argument('--faults', type=_json_arg, help='fault rules: JSON list/object or @FILE')
-    behaviour.add_argument('--random-seed', type=int, help='seed of the random generator (0)')
+        prog="bird_simulator.py",
+        description="Bird API simulator (connectors, channels, numbers) for testing the bird.engagements collection.",
+    )
+    server = parser.add_argument_group("server")
+    server.add_argument(
+        "--host", default=None, help="address to bind (default 127.0.0.1)"
+    )
+    server.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to bind; 0 (default) picks a free one",
+    )
+    server.add_argument("--https", action="store_true", default=None, help="serve TLS")
+    server.add_argument("--cert", help="PEM certificate (chain) for --https")
+    server.add_argument("--key", help="PEM private key for --https")
+    server.add_argument(
+        "--cert-out",
+        help="write the CA certificate (or --cert) PEM here, for clients to use as a CA bundle",
+    )
+    server.add_argument(
+        "--url-file", help="also write the base URL to this file (atomically)"
+    )
+    server.add_argument(
+        "--quiet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="do not log one line per request to stderr",
+    )
+    server.add_argument(
+        "--config", help="JSON file of configuration keys (flags override it)"
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--seed", help="seed JSON file (access keys, workspaces, numbers, connectors)"
+    )
+    data.add_argument(
+        "--generate-workspaces",
+        type=int,
+        default=None,
+        metavar="N",
+        help="generate N deterministic workspaces",
+    )
+    data.add_argument(
+        "--numbers-per-workspace",
+        type=int,
+        default=None,
+        metavar="M",
+        help="numbers per generated workspace (default 1)",
+    )
+    data.add_argument(
+        "--voiceless-every",
+        type=int,
+        default=None,
+        metavar="K",
+        help="in generated workspaces every K-th number (j %% K == K-1) has SMS only; 0 = none (0)",
+    )
+    data.add_argument(
+        "--access-key",
+        help="add an access key allowed to read and write every workspace",
+    )
+    data.add_argument(
+        "--state-file",
+        help="load connectors/channels from this file and save them after every change",
+    )
+    behaviour = parser.add_argument_group("behaviour (runtime configuration keys)")
+    behaviour.add_argument(
+        "--page-size",
+        type=int,
+        help="default page size of connector/channel/number lists (10)",
+    )
+    behaviour.add_argument(
+        "--page-size-max",
+        type=int,
+        help="largest connectors limit; larger ones are clamped (100)",
+    )
+    behaviour.add_argument(
+        "--channel-delay",
+        type=float,
+        help="seconds until a new connector gets its channel; 0 = at once, <0 = never (0)",
+    )
+    behaviour.add_argument(
+        "--pending-channel",
+        choices=("null", "no_id", "absent"),
+        help='connector "channel" before assignment (null)',
+    )
+    behaviour.add_argument(
+        "--duplicate-status",
+        type=int,
+        help="status of the duplicate connector refusal (409)",
+    )
+    behaviour.add_argument(
+        "--duplicate-code",
+        help="error code of the duplicate connector refusal (ConnectorAlreadyExists)",
+    )
+    behaviour.add_argument(
+        "--duplicate-scope",
+        choices=("platform", "template"),
+        help="a duplicate is another connector on the number of the same platform (slug) or of the same template ref (platform)",
+    )
+    behaviour.add_argument(
+        "--delete-status",
+        type=int,
+        choices=(200, 204),
+        help="status of a connector delete (204)",
+    )
+    behaviour.add_argument(
+        "--template-filter-param",
+        help='query parameter of the connector template filter; "" = ignore filters (templateRef)',
+    )
+    behaviour.add_argument(
+        "--last-page-token",
+        choices=("omit", "empty"),
+        help="nextPageToken on the last page (omit)",
+    )
+    behaviour.add_argument(
+        "--list-item-ids",
+        choices=LIST_ITEM_IDS,
+        help="ids in connector list items (both)",
+    )
+    behaviour.add_argument(
+        "--list-item-template",
+        choices=LIST_ITEM_TEMPLATES,
+        help="template fields in connector list items (full)",
+    )
+    behaviour.add_argument(
+        "--number-field",
+        choices=("number", "phoneNumber", "both"),
+        help="field(s) of the E.164 in number items (number)",
+    )
+    behaviour.add_argument(
+        "--capabilities-format",
+        choices=CAPABILITY_FORMAT_CHOICES,
+        help="number capabilities format (list)",
+    )
+    behaviour.add_argument(
+        "--number-capabilities-format",
+        choices=("null",) + CAPABILITY_FORMAT_CHOICES,
+        help="capabilities format of GET /numbers/{id}; null = as --capabilities-format (null)",
+    )
+    behaviour.add_argument(
+        "--extra-fields",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add an unknown field to connectors (on)",
+    )
+    behaviour.add_argument(
+        "--latency", type=float, help="seconds added to every API request (0)"
+    )
+    behaviour.add_argument(
+        "--rate-get",
+        type=int,
+        help="GET requests per second per workspace; 0 = unlimited (50)",
+    )
+    behaviour.add_argument(
+        "--rate-post",
+        type=int,
+        help="POST+DELETE requests per second per workspace; 0 = unlimited (500)",
+    )
+    behaviour.add_argument(
+        "--retry-after-header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send Retry-After with 429 (off)",
+    )
+    behaviour.add_argument(
+        "--rate-limit-share",
+        type=float,
+        help="share (0..1) of API requests answered 429 at random (0)",
+    )
+    behaviour.add_argument(
+        "--faults", type=_json_arg, help="fault rules: JSON list/object or @FILE"
+    )
+    behaviour.add_argument(
+        "--random-seed", type=int, help="seed of the random generator (0)"
+    )
     return parser
 
 
@@ -81,10 +211,10 @@ def config_from_args(args):
     """Turn parsed arguments into a BirdSimulator config dict (defaults < --config file < flags)."""
     config = {}
     if args.config:
-        with open(args.config, encoding='utf-8') as handle:
+        with open(args.config, encoding="utf-8") as handle:
             loaded = json.load(handle)
         if not isinstance(loaded, dict):
-            raise ValueError('--config must hold a JSON object')
+            raise ValueError("--config must hold a JSON object")
         config.update(loaded)
     for key in list(CONFIG_SPEC) + list(SERVER_OPTIONS):
         value = getattr(args, key, None)
@@ -100,7 +230,7 @@ def main(argv=None):
         simulator = BirdSimulator(config_from_args(args))
         url = simulator.start()
     except (OSError, ValueError, RuntimeError) as exc:
-        sys.stderr.write(f'bird_simulator: error: {exc}\n')
+        sys.stderr.write(f"bird_simulator: error: {exc}\n")
         return 2
     stop = threading.Event()
 
@@ -109,7 +239,7 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    sys.stdout.write(f'BIRD_API_URL={url}\n')
+    sys.stdout.write(f"BIRD_API_URL={url}\n")
     sys.stdout.flush()
     while not stop.is_set():
         stop.wait(0.5)

@@ -10,30 +10,33 @@ from .checks import as_bool, as_choice, as_float, as_int
 from .faults import FaultRule
 from .shapes import CAPABILITY_FORMAT_CHOICES, LIST_ITEM_IDS, LIST_ITEM_TEMPLATES
 
+# The base URL of a simulator reached through the in-memory transport (see transport.py), started or not.
+IN_MEMORY_URL = "http://bird.simulator"
+
 
 def _check_pending_channel(key, value):
     if value is None:
-        value = 'null'
-    return as_choice(key, value, ('null', 'no_id', 'absent'))
+        value = "null"
+    return as_choice(key, value, ("null", "no_id", "absent"))
 
 
 def _check_optional_capabilities_format(key, value):
-    if value in (None, 'null', ''):
+    if value in (None, "null", ""):
         return None
     return as_choice(key, value, CAPABILITY_FORMAT_CHOICES)
 
 
 def _check_template_filter_param(key, value):
     if value is None:
-        return ''
+        return ""
     if not isinstance(value, str):
-        raise ValueError(f'{key}: expected a string, got {value!r}')
+        raise ValueError(f"{key}: expected a string, got {value!r}")
     return value
 
 
 def _check_string(key, value):
     if not isinstance(value, str) or not value:
-        raise ValueError(f'{key}: expected a non-empty string, got {value!r}')
+        raise ValueError(f"{key}: expected a non-empty string, got {value!r}")
     return value
 
 
@@ -43,7 +46,7 @@ def _check_faults(key, value):
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        raise ValueError(f'{key}: expected a list of fault rules')
+        raise ValueError(f"{key}: expected a list of fault rules")
     return [FaultRule(rule).spec() for rule in value]
 
 
@@ -53,60 +56,62 @@ def _choice(*choices):
 
 # key -> (default, check(key, value) -> normalised value)
 CONFIG_SPEC = {
-    'page_size': (10, lambda k, v: as_int(k, v, 1)),
-    'page_size_max': (100, lambda k, v: as_int(k, v, 1)),
-    'channel_delay': (0.0, as_float),
-    'pending_channel': ('null', _check_pending_channel),
-    'duplicate_status': (409, lambda k, v: as_int(k, v, 400, 599)),
-    'duplicate_code': ('ConnectorAlreadyExists', _check_string),
-    'duplicate_scope': ('platform', _choice('platform', 'template')),
-    'delete_status': (204, lambda k, v: as_choice(k, as_int(k, v), (200, 204))),
-    'template_filter_param': ('templateRef', _check_template_filter_param),
-    'last_page_token': ('omit', _choice('omit', 'empty')),
-    'list_item_ids': ('both', _choice(*LIST_ITEM_IDS)),
-    'list_item_template': ('full', _choice(*LIST_ITEM_TEMPLATES)),
-    'number_field': ('number', _choice('number', 'phoneNumber', 'both')),
-    'capabilities_format': ('list', _choice(*CAPABILITY_FORMAT_CHOICES)),
-    'number_capabilities_format': (None, _check_optional_capabilities_format),
-    'voiceless_every': (0, lambda k, v: as_int(k, v, 0)),
-    'extra_fields': (True, as_bool),
-    'latency': (0.0, lambda k, v: as_float(k, v, 0.0)),
-    'rate_get': (50, lambda k, v: as_int(k, v, 0)),
-    'rate_post': (500, lambda k, v: as_int(k, v, 0)),
-    'retry_after_header': (False, as_bool),
-    'rate_limit_share': (0.0, lambda k, v: as_float(k, v, 0.0, 1.0)),
-    'faults': ([], _check_faults),
-    'random_seed': (0, as_int),
-    'quiet': (False, as_bool),
+    "page_size": (10, lambda k, v: as_int(k, v, 1)),
+    "page_size_max": (100, lambda k, v: as_int(k, v, 1)),
+    "channel_delay": (0.0, as_float),
+    "pending_channel": ("null", _check_pending_channel),
+    "duplicate_status": (409, lambda k, v: as_int(k, v, 400, 599)),
+    "duplicate_code": ("ConnectorAlreadyExists", _check_string),
+    "duplicate_scope": ("platform", _choice("platform", "template")),
+    "delete_status": (204, lambda k, v: as_choice(k, as_int(k, v), (200, 204))),
+    "template_filter_param": ("templateRef", _check_template_filter_param),
+    "last_page_token": ("omit", _choice("omit", "empty")),
+    "list_item_ids": ("both", _choice(*LIST_ITEM_IDS)),
+    "list_item_template": ("full", _choice(*LIST_ITEM_TEMPLATES)),
+    "number_field": ("number", _choice("number", "phoneNumber", "both")),
+    "capabilities_format": ("list", _choice(*CAPABILITY_FORMAT_CHOICES)),
+    "number_capabilities_format": (None, _check_optional_capabilities_format),
+    "voiceless_every": (0, lambda k, v: as_int(k, v, 0)),
+    "extra_fields": (True, as_bool),
+    "latency": (0.0, lambda k, v: as_float(k, v, 0.0)),
+    "rate_get": (50, lambda k, v: as_int(k, v, 0)),
+    "rate_post": (500, lambda k, v: as_int(k, v, 0)),
+    "retry_after_header": (False, as_bool),
+    "rate_limit_share": (0.0, lambda k, v: as_float(k, v, 0.0, 1.0)),
+    "faults": ([], _check_faults),
+    "random_seed": (0, as_int),
+    "quiet": (False, as_bool),
 }
 
 CONFIG_DEFAULTS = {key: copy.deepcopy(spec[0]) for key, spec in CONFIG_SPEC.items()}
 
 # Options that only matter when the simulator starts (not changeable at runtime).
 SERVER_OPTIONS = {
-    'seed': None,                  # path to a seed JSON file, or the seed itself as a dict
-    'generate_workspaces': 0,
-    'numbers_per_workspace': 1,
-    'access_key': None,
-    'state_file': None,
-    'host': '127.0.0.1',
-    'port': 0,
-    'https': False,
-    'cert': None,
-    'key': None,
-    'cert_out': None,
-    'url_file': None,
+    "seed": None,  # path to a seed JSON file, or the seed itself as a dict
+    "generate_workspaces": 0,
+    "numbers_per_workspace": 1,
+    "access_key": None,
+    "state_file": None,
+    "host": "127.0.0.1",
+    "port": 0,
+    "https": False,
+    "cert": None,
+    "key": None,
+    "cert_out": None,
+    "url_file": None,
 }
 
 
 def validate_config(values):
     """Validate and normalise a partial runtime configuration; raises ValueError."""
     if not isinstance(values, dict):
-        raise ValueError('configuration must be a JSON object')
+        raise ValueError("configuration must be a JSON object")
     result = {}
     for key, value in values.items():
         if key not in CONFIG_SPEC:
-            raise ValueError(f'unknown configuration key {key!r}; known keys: {", ".join(sorted(CONFIG_SPEC))}')
+            raise ValueError(
+                f'unknown configuration key {key!r}; known keys: {", ".join(sorted(CONFIG_SPEC))}'
+            )
         result[key] = CONFIG_SPEC[key][1](key, value)
     return result
 
@@ -119,5 +124,7 @@ def split_options(config):
         raise ValueError(f'unknown simulator option(s): {", ".join(unknown)}')
     options = {key: config.get(key, default) for key, default in SERVER_OPTIONS.items()}
     runtime = copy.deepcopy(CONFIG_DEFAULTS)
-    runtime.update(validate_config({k: v for k, v in config.items() if k in CONFIG_SPEC}))
+    runtime.update(
+        validate_config({k: v for k, v in config.items() if k in CONFIG_SPEC})
+    )
     return options, runtime

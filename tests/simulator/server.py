@@ -20,14 +20,14 @@ from .shapes import NO_BODY_STATUSES, error
 
 
 def is_admin_path(path):
-    return path == '/_sim' or path.startswith('/_sim/')
+    return path == "/_sim" or path.startswith("/_sim/")
 
 
 def response_bytes(response):
     """The body bytes of a simulator response (empty for 204/304 and bodiless answers)."""
     if response.body is None or response.status in NO_BODY_STATUSES:
-        return b''
-    return json.dumps(response.body).encode('utf-8')
+        return b""
+    return json.dumps(response.body).encode("utf-8")
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -40,7 +40,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self.connections = set()
         self.connections_lock = threading.Lock()
-        if ':' in address[0]:
+        if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
@@ -54,7 +54,9 @@ class Server(http.server.ThreadingHTTPServer):
         sock, address = super().get_request()
         if self.ssl_context is not None:
             # The handshake happens in the handler thread, so a slow client cannot block accept().
-            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
         return sock, address
 
     def close_connections(self):
@@ -68,14 +70,16 @@ class Server(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
         if isinstance(exc, (OSError, ssl.SSLError)):
-            self.simulator.log(f'{client_address[0]} connection error: {exc}')
+            self.simulator.log(f"{client_address[0]} connection error: {exc}")
             return
         super().handle_error(request, client_address)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    server_version = 'BirdSimulator/1.0'
+    server: Server  # the server it was made by (socketserver types it as any server)
+
+    protocol_version = "HTTP/1.1"
+    server_version = "BirdSimulator/1.0"
     timeout = 300
 
     def setup(self):
@@ -96,11 +100,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with server.connections_lock:
                 server.connections.discard(self.connection)
 
-    def log_request(self, code='-', size='-'):
+    def log_request(self, code="-", size="-"):
         """Logged by _dispatch instead (without headers)."""
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        self.server.simulator.log(f'{self.address_string()} - {format % args}')
+        self.server.simulator.log(f"{self.address_string()} - {format % args}")
 
     def do_GET(self):  # pylint: disable=invalid-name
         self._dispatch()
@@ -109,23 +113,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _read_body(self):
         """Return the request body bytes, or None if it cannot be read (the connection is then closed)."""
-        if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
-            chunks = []
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list = []
             while True:
                 line = self.rfile.readline(65537)
                 try:
-                    size = int(line.split(b';', 1)[0].strip(), 16)
+                    size = int(line.split(b";", 1)[0].strip(), 16)
                 except ValueError:
                     return None
                 if size == 0:
-                    while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass
-                    return b''.join(chunks)
+                    return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline(65537)
-        length = self.headers.get('Content-Length')
+        length = self.headers.get("Content-Length")
         if not length:
-            return b''
+            return b""
         try:
             size = int(length)
         except ValueError:
@@ -140,20 +144,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         simulator = self.server.simulator
         method = self.command
         parts = urlsplit(self.path)
-        path = parts.path or '/'
+        path = parts.path or "/"
         raw_body = self._read_body()
         if raw_body is None:
             self.close_connection = True
-            response = error(400, 'the request body could not be read')
-            response.headers['Messagebird-Request-Id'] = str(uuid.uuid4())
+            response = error(400, "the request body could not be read")
+            response.headers["Messagebird-Request-Id"] = str(uuid.uuid4())
         elif is_admin_path(path):
             response = simulator.handle_admin(method, path, parts.query, raw_body)
         else:
-            response = simulator.handle_api(method, path, parts.query, self.headers, raw_body)
+            response = simulator.handle_api(
+                method, path, parts.query, self.headers, raw_body
+            )
         self._send(response)
         elapsed = (time.monotonic() - started) * 1000
-        status = 'DROPPED' if response.drop else response.status
-        simulator.log(f'{self.address_string()} "{method} {self.path}" {status} {elapsed:.1f}ms')
+        status = "DROPPED" if response.drop else response.status
+        simulator.log(
+            f'{self.address_string()} "{method} {self.path}" {status} {elapsed:.1f}ms'
+        )
 
     def _send(self, response):
         if response.drop:
@@ -166,8 +174,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header(name, value)
             if response.status not in NO_BODY_STATUSES:
                 if data:
-                    self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if data:
                 self.wfile.write(data)

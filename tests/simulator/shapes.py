@@ -8,34 +8,34 @@ import copy
 import datetime
 import functools
 
-REGION = 'eu-west-1'
+REGION = "eu-west-1"
 NO_BODY_STATUSES = (204, 304)
 ERROR_CODES = {
-    400: 'InvalidPayload',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'NotFound',
-    405: 'MethodNotAllowed',
-    409: 'Conflict',
-    422: 'InvalidPayload',
-    429: 'TooManyRequests',
-    500: 'InternalServerError',
-    502: 'BadGateway',
-    503: 'ServiceUnavailable',
-    504: 'GatewayTimeout',
+    400: "InvalidPayload",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    422: "InvalidPayload",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
 }
 
 # capabilities_format: the shapes, in the order "cycle" goes through them (by a number's position in its workspace).
-CAPABILITY_FORMATS = ('list', 'dict', 'string', 'objects', 'endpoint', 'absent')
-CAPABILITY_FORMAT_CHOICES = CAPABILITY_FORMATS + ('cycle',)
-LIST_ITEM_IDS = ('both', 'arguments', 'number', 'alternate', 'none', 'mixed')
-LIST_ITEM_TEMPLATES = ('full', 'ref', 'slug', 'none')
+CAPABILITY_FORMATS = ("list", "dict", "string", "objects", "endpoint", "absent")
+CAPABILITY_FORMAT_CHOICES = CAPABILITY_FORMATS + ("cycle",)
+LIST_ITEM_IDS = ("both", "arguments", "number", "alternate", "none", "mixed")
+LIST_ITEM_TEMPLATES = ("full", "ref", "slug", "none")
 
 
 class Response:
     """What the simulator answers: status, JSON body (or None), headers; ``drop`` closes the connection instead."""
 
-    __slots__ = ('status', 'body', 'headers', 'drop')
+    __slots__ = ("status", "body", "headers", "drop")
 
     def __init__(self, status, body=None, headers=None, drop=False):
         self.status = status
@@ -45,9 +45,9 @@ class Response:
 
 
 def error_body(status, message, details=None, code=None):
-    body = {'code': code or ERROR_CODES.get(status, 'Error'), 'message': message}
+    body = {"code": code or ERROR_CODES.get(status, "Error"), "message": message}
     if details:
-        body['details'] = details
+        body["details"] = details
     return body
 
 
@@ -59,11 +59,11 @@ def error(status, message, details=None, code=None, headers=None):
 def iso(epoch):
     """An epoch time as Bird writes it: 2025-02-07T16:48:03.963Z (cached: the same times are rendered again and again)."""
     stamp = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
-    return stamp.strftime('%Y-%m-%dT%H:%M:%S.') + f'{stamp.microsecond // 1000:03d}Z'
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def slug(template):
-    return template.split(':', 1)[0]
+    return template.split(":", 1)[0]
 
 
 def ready(ready_at, now):
@@ -72,121 +72,152 @@ def ready(ready_at, now):
 
 # -- capabilities -----------------------------------------------------------------
 
+
 def capability_format(fmt, number):
     """The concrete shape for number: fmt itself, or for "cycle" the one of the number's position."""
-    if fmt == 'cycle':
-        return CAPABILITY_FORMATS[(number['seq'] - 1) % len(CAPABILITY_FORMATS)]
+    if fmt == "cycle":
+        return CAPABILITY_FORMATS[(number["seq"] - 1) % len(CAPABILITY_FORMATS)]
     return fmt
 
 
 def render_capabilities(capabilities, fmt):
     """capabilities (a list such as ["sms", "voice"]) in one of CAPABILITY_FORMATS other than "absent"."""
-    if fmt == 'dict':
-        result = {'sms': False, 'voice': False, 'mms': False}
+    if fmt == "dict":
+        result = {"sms": False, "voice": False, "mms": False}
         result.update({cap: True for cap in capabilities})
         return result
-    if fmt == 'string':
-        return ','.join(f'{cap}-{direction}' for cap in sorted(set(capabilities)) for direction in ('inbound', 'outbound'))
-    if fmt == 'objects':
+    if fmt == "string":
+        return ",".join(
+            f"{cap}-{direction}"
+            for cap in sorted(set(capabilities))
+            for direction in ("inbound", "outbound")
+        )
+    if fmt == "objects":
         # The long-code shape: voice and sms are always there, both directions false when the number lacks them.
-        names = ['voice', 'sms'] + [cap for cap in capabilities if cap not in ('voice', 'sms')]
-        return {name: {'inbound': name in capabilities, 'outbound': name in capabilities} for name in names}
-    if fmt == 'endpoint':
-        names = (['voice'] if 'voice' in capabilities else []) + [cap for cap in capabilities if cap != 'voice']
-        return [{'name': name, 'inbound': {'status': 'active', 'issues': []}, 'outbound': {'status': 'active', 'issues': []}}
-                for name in dict.fromkeys(names)]
+        names = ["voice", "sms"] + [
+            cap for cap in capabilities if cap not in ("voice", "sms")
+        ]
+        return {
+            name: {"inbound": name in capabilities, "outbound": name in capabilities}
+            for name in names
+        }
+    if fmt == "endpoint":
+        names = (["voice"] if "voice" in capabilities else []) + [
+            cap for cap in capabilities if cap != "voice"
+        ]
+        return [
+            {
+                "name": name,
+                "inbound": {"status": "active", "issues": []},
+                "outbound": {"status": "active", "issues": []},
+            }
+            for name in dict.fromkeys(names)
+        ]
     return list(capabilities)
 
 
 def add_capabilities(target, number, fmt):
     """Set target["capabilities"] for number in shape fmt (nothing at all for "absent")."""
     fmt = capability_format(fmt, number)
-    if fmt != 'absent':
-        target['capabilities'] = render_capabilities(number['capabilities'], fmt)
+    if fmt != "absent":
+        target["capabilities"] = render_capabilities(number["capabilities"], fmt)
     return target
 
 
 # -- resources --------------------------------------------------------------------
 
+
 def render_number(number, cfg, single=False):
     """A number item; ``single`` for GET /numbers/{id} (number_capabilities_format, if set, applies)."""
-    result = {'id': number['id']}
-    field = cfg['number_field']
-    if field in ('number', 'both'):
-        result['number'] = number['number']
-    if field in ('phoneNumber', 'both'):
-        result['phoneNumber'] = number['number']
-    result['country'] = number['country']
-    result['status'] = number['status']
-    fmt = cfg['number_capabilities_format'] if single and cfg['number_capabilities_format'] else cfg['capabilities_format']
+    result = {"id": number["id"]}
+    field = cfg["number_field"]
+    if field in ("number", "both"):
+        result["number"] = number["number"]
+    if field in ("phoneNumber", "both"):
+        result["phoneNumber"] = number["number"]
+    result["country"] = number["country"]
+    result["status"] = number["status"]
+    fmt = (
+        cfg["number_capabilities_format"]
+        if single and cfg["number_capabilities_format"]
+        else cfg["capabilities_format"]
+    )
     return add_capabilities(result, number, fmt)
 
 
 def list_item_ids(mode, seq):
     """The ids an item of a connector list shows under list_item_ids ``mode`` (the item's creation sequence: seq)."""
-    if mode == 'alternate':
-        return 'arguments' if seq % 2 else 'number'
-    if mode == 'mixed':
-        return 'none' if seq % 3 == 0 else 'both'
+    if mode == "alternate":
+        return "arguments" if seq % 2 else "number"
+    if mode == "mixed":
+        return "none" if seq % 3 == 0 else "both"
     return mode
 
 
-def render_connector(connector, number, cfg, now, ids='both', template_fields='full'):
+def render_connector(connector, number, cfg, now, ids="both", template_fields="full"):
     """The API view of a connector.
 
     number: its number record (or None); ids: "both", "arguments", "number" or "none" (which number ids show);
     template_fields: "full", "ref", "slug" or "none" (which of connectorTemplateRef, connectorTemplateSlug, channel.platform show).
     """
-    template = connector['connectorTemplateRef']
+    template = connector["connectorTemplateRef"]
     platform = slug(template)
-    is_ready = ready(connector['channelReadyAt'], now)
-    result = {'id': connector['id'], 'workspaceId': connector['workspaceId'], 'name': connector['name'], 'region': REGION}
-    if template_fields in ('full', 'ref'):
-        result['connectorTemplateRef'] = template
-    if template_fields in ('full', 'slug'):
-        result['connectorTemplateSlug'] = platform
-    arguments = {key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value for key, value in connector['arguments'].items()}
-    if ids in ('number', 'none'):
-        arguments.pop('phoneNumberId', None)
+    is_ready = ready(connector["channelReadyAt"], now)
+    result = {
+        "id": connector["id"],
+        "workspaceId": connector["workspaceId"],
+        "name": connector["name"],
+        "region": REGION,
+    }
+    if template_fields in ("full", "ref"):
+        result["connectorTemplateRef"] = template
+    if template_fields in ("full", "slug"):
+        result["connectorTemplateSlug"] = platform
+    arguments = {
+        key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        for key, value in connector["arguments"].items()
+    }
+    if ids in ("number", "none"):
+        arguments.pop("phoneNumberId", None)
         if arguments:
-            result['arguments'] = arguments
+            result["arguments"] = arguments
     else:
-        result['arguments'] = arguments
-    channel = {'platform': platform} if template_fields == 'full' else {}
+        result["arguments"] = arguments
+    channel = {"platform": platform} if template_fields == "full" else {}
     if is_ready:
-        result['channel'] = dict({'channelId': connector['channelId']}, **channel)
-    elif cfg['pending_channel'] == 'null':
-        result['channel'] = None
-    elif cfg['pending_channel'] == 'no_id':
-        result['channel'] = channel
+        result["channel"] = dict({"channelId": connector["channelId"]}, **channel)
+    elif cfg["pending_channel"] == "null":
+        result["channel"] = None
+    elif cfg["pending_channel"] == "no_id":
+        result["channel"] = channel
     if number is None:
-        if ids != 'none':
-            result['number'] = None
-    elif ids != 'none':
-        rendered = {'numberId': number['id'], 'phoneNumber': number['number']}
-        add_capabilities(rendered, number, cfg['capabilities_format'])
-        rendered['country'] = number['country']
-        if ids == 'arguments':
-            del rendered['numberId']
-        result['number'] = rendered
-    result['createdAt'] = iso(connector['createdAt'])
-    updated = connector['createdAt']
+        if ids != "none":
+            result["number"] = None
+    elif ids != "none":
+        rendered = {"numberId": number["id"], "phoneNumber": number["number"]}
+        add_capabilities(rendered, number, cfg["capabilities_format"])
+        rendered["country"] = number["country"]
+        if ids == "arguments":
+            del rendered["numberId"]
+        result["number"] = rendered
+    result["createdAt"] = iso(connector["createdAt"])
+    updated = connector["createdAt"]
     if is_ready:
-        updated = max(updated, connector['channelReadyAt'])
-    result['updatedAt'] = iso(updated)
-    if cfg['extra_fields']:
-        result['extraUnknownField'] = {}
+        updated = max(updated, connector["channelReadyAt"])
+    result["updatedAt"] = iso(updated)
+    if cfg["extra_fields"]:
+        result["extraUnknownField"] = {}
     return result
 
 
 def render_channel(channel):
     return {
-        'id': channel['id'],
-        'platformId': channel['platformId'],
-        'name': channel['name'],
-        'connectorId': channel['connectorId'],
-        'identifier': channel['identifier'],
-        'status': channel['status'],
-        'createdAt': iso(channel['readyAt']),
-        'updatedAt': iso(channel['readyAt']),
+        "id": channel["id"],
+        "platformId": channel["platformId"],
+        "name": channel["name"],
+        "connectorId": channel["connectorId"],
+        "identifier": channel["identifier"],
+        "status": channel["status"],
+        "createdAt": iso(channel["readyAt"]),
+        "updatedAt": iso(channel["readyAt"]),
     }

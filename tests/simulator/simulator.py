@@ -17,17 +17,15 @@ import uuid
 from . import admin
 from .access import RateWindows, authenticate, permission_error
 from .api import Endpoints, allowed_methods, parse_route, route_name
-from .checks import as_float, as_int
+from .backstage import Backstage, public_number
+from .checks import as_int
 from .config import split_options, validate_config
 from .faults import FaultRule, decide, status_response
 from .server import Server
 from .shapes import Response, error, iso, ready, render_channel, render_connector
-from .state import DEFAULT_TEMPLATE, Store, atomic_write
+from .state import Store, atomic_write
 from .stats import Recorder, RequestContext
 from .tls import server_context
-
-# The base URL of a simulator reached through the in-memory transport (see transport.py), started or not.
-IN_MEMORY_URL = 'http://bird.simulator'
 
 
 class _SleepBudget(threading.local):
@@ -37,7 +35,7 @@ class _SleepBudget(threading.local):
     timed_out = False
 
 
-class BirdSimulator:
+class BirdSimulator(Backstage):
     """In-process Bird API simulator.
 
     config: a dict with any runtime configuration key (CONFIG_DEFAULTS) and any start-up option
@@ -48,8 +46,8 @@ class BirdSimulator:
     def __init__(self, config=None):
         self.options, runtime = split_options(config)
         self._config = runtime
-        self._faults = [FaultRule(rule) for rule in runtime['faults']]
-        self._rng = random.Random(runtime['random_seed'])
+        self._faults = [FaultRule(rule) for rule in runtime["faults"]]
+        self._rng = random.Random(runtime["random_seed"])
         self._lock = threading.Lock()
         self._recorder = Recorder()
         self._windows = RateWindows()
@@ -60,11 +58,11 @@ class BirdSimulator:
         self.url = None
         self.ca_file = None
         self._store = Store(self.options)
-        self._store.apply_voiceless(runtime['voiceless_every'])
+        self._store.apply_voiceless(runtime["voiceless_every"])
         self._endpoints = Endpoints(self._store, self._lock)
-        if self.options['state_file']:
+        if self.options["state_file"]:
             try:
-                self._store.load_state_file(self.options['state_file'])
+                self._store.load_state_file(self.options["state_file"])
             except FileNotFoundError:
                 self._persist()
 
@@ -102,15 +100,15 @@ class BirdSimulator:
     def handle_api(self, method, path, query, headers, raw_body):
         """Handle one API request; returns a Response (used by the HTTP handler and the in-memory transport)."""
         ctx = RequestContext(method, path, query)
-        latency = self._config['latency']
+        latency = self._config["latency"]
         if latency > 0:
             self._sleep(latency)
         try:
             response = self._api(ctx, headers, raw_body)
         except Exception as exc:  # pylint: disable=broad-except
             traceback.print_exc(file=sys.stderr)
-            response = error(500, f'simulator error: {exc}')
-        response.headers['Messagebird-Request-Id'] = str(uuid.uuid4())
+            response = error(500, f"simulator error: {exc}")
+        response.headers["Messagebird-Request-Id"] = str(uuid.uuid4())
         if ctx.applied:
             self._persist()
         with self._lock:
@@ -123,17 +121,21 @@ class BirdSimulator:
         ctx.auth_ok = key_entry is not None
         route = parse_route(ctx.path)
         if route is None:
-            return error(404, f'no such endpoint: {ctx.path}')
+            return error(404, f"no such endpoint: {ctx.path}")
         ws_id, resource, item_id = route
         ctx.route = route_name(method, resource, item_id)
         allowed = allowed_methods(resource, item_id)
         if key_entry is None:
             return error(401, auth_error)
         if method not in allowed:
-            return error(405, f'method {method} is not allowed here', headers={'Allow': ', '.join(allowed)})
+            return error(
+                405,
+                f"method {method} is not allowed here",
+                headers={"Allow": ", ".join(allowed)},
+            )
         ws = self._store.workspaces.get(ws_id)
         if ws is None:
-            return error(404, f'workspace {ws_id} not found')
+            return error(404, f"workspace {ws_id} not found")
         ctx.workspace = ws_id
         refusal = permission_error(key_entry, ws_id, method)
         if refusal:
@@ -143,37 +145,51 @@ class BirdSimulator:
         delay, rule = 0.0, None
         with self._lock:
             retry_after = self._windows.check(ws_id, method, cfg)
-            if retry_after is None and cfg['rate_limit_share'] > 0 and self._rng.random() < cfg['rate_limit_share']:
+            if (
+                retry_after is None
+                and cfg["rate_limit_share"] > 0
+                and self._rng.random() < cfg["rate_limit_share"]
+            ):
                 retry_after = 1
             if retry_after is not None:
-                self._recorder.stats['faults_fired']['rate_limited'] += 1
-                ctx.fault = 'rate_limited'
+                self._recorder.stats["faults_fired"]["rate_limited"] += 1
+                ctx.fault = "rate_limited"
             else:
-                delay, rule = decide(self._faults, method, ctx.path, method == 'GET' and item_id is None, self._rng,
-                                     self._recorder.stats['faults_fired'])
+                delay, rule = decide(
+                    self._faults,
+                    method,
+                    ctx.path,
+                    method == "GET" and item_id is None,
+                    self._rng,
+                    self._recorder.stats["faults_fired"],
+                )
         if retry_after is not None:
-            extra = {'Retry-After': str(retry_after)} if cfg['retry_after_header'] else None
-            return error(429, 'too many requests; the request was not processed', headers=extra)
+            extra = (
+                {"Retry-After": str(retry_after)} if cfg["retry_after_header"] else None
+            )
+            return error(
+                429, "too many requests; the request was not processed", headers=extra
+            )
         if delay > 0:
-            ctx.fault = 'delay'
+            ctx.fault = "delay"
             self._sleep(delay)
         if rule is not None:
             ctx.fault = rule.kind
-            if rule.kind == 'status':
+            if rule.kind == "status":
                 return status_response(rule, headers)
-            if rule.kind == 'drop':
+            if rule.kind == "drop":
                 return Response(0, drop=True)
             ctx.malformed = rule.malformed
 
         response = self._endpoints.dispatch(ctx, cfg, ws, resource, item_id, raw_body)
-        if rule is not None and rule.kind == 'drop_after_apply':
+        if rule is not None and rule.kind == "drop_after_apply":
             response.drop = True
         return response
 
     def handle_admin(self, method, path, query, raw_body):
         """Handle one /_sim request; returns a Response."""
         response = admin.handle(self, method, path, query, raw_body)
-        response.headers['Messagebird-Request-Id'] = str(uuid.uuid4())
+        response.headers["Messagebird-Request-Id"] = str(uuid.uuid4())
         return response
 
     # -- configuration and faults ----------------------------------------------------
@@ -190,12 +206,12 @@ class BirdSimulator:
         with self._lock:
             new = dict(self._config)
             new.update(changes)
-            if 'faults' in changes:
-                self._faults = [FaultRule(rule) for rule in changes['faults']]
-            if 'random_seed' in changes:
-                self._rng = random.Random(changes['random_seed'])
-            if 'voiceless_every' in changes:
-                self._store.apply_voiceless(changes['voiceless_every'])
+            if "faults" in changes:
+                self._faults = [FaultRule(rule) for rule in changes["faults"]]
+            if "random_seed" in changes:
+                self._rng = random.Random(changes["random_seed"])
+            if "voiceless_every" in changes:
+                self._store.apply_voiceless(changes["voiceless_every"])
             self._config = new
         return self.config()
 
@@ -209,11 +225,13 @@ class BirdSimulator:
         if isinstance(rules, dict):
             rules = [rules]
         if not isinstance(rules, list):
-            raise ValueError('expected a fault rule object or a list of them')
+            raise ValueError("expected a fault rule object or a list of them")
         new = [FaultRule(rule) for rule in rules]
         with self._lock:
             self._faults.extend(new)
-            self._config = dict(self._config, faults=[rule.spec() for rule in self._faults])
+            self._config = dict(
+                self._config, faults=[rule.spec() for rule in self._faults]
+            )
 
     def clear_faults(self):
         with self._lock:
@@ -245,17 +263,36 @@ class BirdSimulator:
             now = time.time()
             result = {}
             for ws_id, ws in self._store.workspaces.items():
-                connectors = sorted(ws['connectors'].values(), key=lambda c: c['seq'])
-                channels = sorted((ch for ch in ws['channels'].values() if ready(ch['readyAt'], now)), key=lambda c: c['seq'])
+                connectors = sorted(ws["connectors"].values(), key=lambda c: c["seq"])
+                channels = sorted(
+                    (ch for ch in ws["channels"].values() if ready(ch["readyAt"], now)),
+                    key=lambda c: c["seq"],
+                )
                 result[ws_id] = {
-                    'name': ws['name'],
-                    'connectors': [render_connector(c, self._store.number_of(c), self._config, now) for c in connectors],
-                    'channels': [dict(render_channel(ch), assignedAt=ch['readyAt']) for ch in channels],
-                    'pending_channels': [{'channelId': c['channelId'], 'connectorId': c['id'],
-                                          'readyAt': None if c['channelReadyAt'] is None else iso(c['channelReadyAt'])}
-                                         for c in connectors if not ready(c['channelReadyAt'], now)],
+                    "name": ws["name"],
+                    "connectors": [
+                        render_connector(c, self._store.number_of(c), self._config, now)
+                        for c in connectors
+                    ],
+                    "channels": [
+                        dict(render_channel(ch), assignedAt=ch["readyAt"])
+                        for ch in channels
+                    ],
+                    "pending_channels": [
+                        {
+                            "channelId": c["channelId"],
+                            "connectorId": c["id"],
+                            "readyAt": (
+                                None
+                                if c["channelReadyAt"] is None
+                                else iso(c["channelReadyAt"])
+                            ),
+                        }
+                        for c in connectors
+                        if not ready(c["channelReadyAt"], now)
+                    ],
                 }
-            return {'workspaces': result}
+            return {"workspaces": result}
 
     def requests(self, limit=50):
         """The last limit API requests, oldest first."""
@@ -263,70 +300,17 @@ class BirdSimulator:
             entries = list(self._recorder.log)
         return copy.deepcopy(entries[-limit:]) if limit else []
 
-    def _workspace(self, workspace_id):
-        ws = self._store.workspaces.get(str(workspace_id))
-        if ws is None:
-            raise LookupError(f'workspace {workspace_id} not found')
-        return ws
-
-    def insert_connector(self, workspace_id, phone_number_id, name=None, template=DEFAULT_TEMPLATE, force=False, channel_delay=0.0):
-        """Insert a connector directly (as if someone else installed it); returns its API view.
-
-        Raises LookupError for an unknown workspace/number, or when one of the same platform exists and force is false.
-        """
-        ws = self._workspace(workspace_id)
-        number = ws['numbers'].get(str(phone_number_id)) if phone_number_id else None
-        if phone_number_id and number is None:
-            raise LookupError(f'number {phone_number_id} not found in workspace {workspace_id}')
-        channel_delay = as_float('channel_delay', channel_delay)
-        arguments = {'phoneNumberId': number['id']} if number else {}
-        with self._lock:
-            if number and not force and self._store.find_connectors(ws['id'], template, number['id'], self._config['duplicate_scope']):
-                raise LookupError('connector already exists (use force to insert a duplicate)')
-            connector = self._store.create_connector(ws['id'], name or (f'Voice {number["number"]}' if number else 'Inserted connector'),
-                                                     template, arguments, None, number, channel_delay)
-            rendered = render_connector(connector, number, self._config, time.time())
-        self._persist()
-        return rendered
-
-    def delete_connector(self, workspace_id, connector_id):
-        """Remove a connector and its channel behind the client's back (not an API write); returns its API view.
-
-        workspace_id None: look in every workspace. Raises LookupError if there is no such connector.
-        """
-        workspaces = [self._workspace(workspace_id)] if workspace_id is not None else list(self._store.workspaces.values())
-        with self._lock:
-            for ws in workspaces:
-                connector = ws['connectors'].get(str(connector_id))
-                if connector is not None:
-                    rendered = render_connector(connector, self._store.number_of(connector), self._config, time.time())
-                    self._store.delete_connector(ws['id'], connector['id'])
-                    break
-            else:
-                raise LookupError(f'connector {connector_id} not found')
-        self._persist()
-        return rendered
-
-    def add_number(self, workspace_id, number, capabilities=None, id=None, country='NL', status='active'):  # pylint: disable=redefined-builtin
-        """Add a number to a workspace (after its others); returns it as in ``workspaces``.
-
-        capabilities defaults to ["sms", "voice"]; id to a fresh uuid4. Raises LookupError for an unknown
-        workspace or an id already there, ValueError for a bad number.
-        """
-        ws = self._workspace(workspace_id)
-        entry = {'id': id or str(uuid.uuid4()), 'number': number, 'country': country, 'status': status,
-                 'capabilities': ['sms', 'voice'] if capabilities is None else capabilities}
-        with self._lock:
-            added = self._store.add_number(ws['id'], entry)
-        self._persist()
-        return _public_number(added)
-
     @property
     def workspaces(self):
         """Seeded workspaces: {id: {"name": ..., "numbers": [{"id", "number", "country", "capabilities", "status"}]}}."""
         with self._lock:
-            return {ws_id: {'name': ws['name'], 'numbers': [_public_number(n) for n in ws['numbers'].values()]}
-                    for ws_id, ws in self._store.workspaces.items()}
+            return {
+                ws_id: {
+                    "name": ws["name"],
+                    "numbers": [public_number(n) for n in ws["numbers"].values()],
+                }
+                for ws_id, ws in self._store.workspaces.items()
+            }
 
     @property
     def access_keys(self):
@@ -338,27 +322,39 @@ class BirdSimulator:
         """A requests.Session that reaches this simulator in memory at IN_MEMORY_URL (no server needed); see transport.py."""
         # requests is imported only where it is used
         from .transport import session  # pylint: disable=import-outside-toplevel
+
         return session(self, access_key=access_key)
 
     def start(self):
         """Start serving in a background thread; returns the base URL."""
         if self._server is not None:
             return self.url
-        host = self.options['host'] or '127.0.0.1'
+        host = self.options["host"] or "127.0.0.1"
         context = None
-        if self.options['https']:
+        if self.options["https"]:
             context, self.ca_file, self._tempdir = server_context(self.options)
-        server = Server((host, as_int('port', self.options['port'] or 0, 0, 65535)), self, context)
+        server = Server(
+            (host, as_int("port", self.options["port"] or 0, 0, 65535)), self, context
+        )
         port = server.server_address[1]
-        url_host = '127.0.0.1' if host in ('0.0.0.0', '') else ('localhost' if host == '::' else host)
-        if ':' in url_host:
-            url_host = f'[{url_host}]'
+        url_host = (
+            "127.0.0.1"
+            if host in ("0.0.0.0", "")
+            else ("localhost" if host == "::" else host)
+        )
+        if ":" in url_host:
+            url_host = f"[{url_host}]"
         self.url = f'{"https" if context else "http"}://{url_host}:{port}'
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, name='bird-simulator', daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="bird-simulator",
+            daemon=True,
+        )
         self._thread.start()
-        if self.options['url_file']:
-            atomic_write(self.options['url_file'], self.url + '\n')
+        if self.options["url_file"]:
+            atomic_write(self.options["url_file"], self.url + "\n")
         return self.url
 
     def stop(self):
@@ -368,7 +364,8 @@ class BirdSimulator:
             server.shutdown()
             server.server_close()
             server.close_connections()
-            self._thread.join(timeout=5)
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._thread = None
         self._persist()
         if self._tempdir:
@@ -383,19 +380,15 @@ class BirdSimulator:
         self.stop()
 
     def log(self, line):
-        if not self._config['quiet']:
-            sys.stderr.write(line + '\n')
+        if not self._config["quiet"]:
+            sys.stderr.write(line + "\n")
             sys.stderr.flush()
-
-
-def _public_number(number):
-    return {key: copy.deepcopy(value) for key, value in number.items() if key not in ('seq', 'generated')}
 
 
 @contextlib.contextmanager
 def run_simulator(**config):
     """Start a simulator (quiet unless quiet=False is given), yield it, stop it afterwards."""
-    config.setdefault('quiet', True)
+    config.setdefault("quiet", True)
     simulator = BirdSimulator(config)
     simulator.start()
     try:

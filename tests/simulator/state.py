@@ -22,12 +22,12 @@ from .checks import as_bool, as_int
 from .shapes import slug
 
 # Namespace of every generated id (see generated_ids and the README).
-GENERATED_NAMESPACE = uuid.UUID('6d1f3a52-7c1e-4b8f-9a60-5b1d2e3c4f70')
-DEFAULT_TEMPLATE = 'voice-messagebird:1'
-DEFAULT_ACCESS_KEY = 'simulator-access-key'
-VOICE_TEMPLATE_PREFIX = 'voice-messagebird'
-VOICE = ['sms', 'voice']
-VOICELESS = ['sms']
+GENERATED_NAMESPACE = uuid.UUID("6d1f3a52-7c1e-4b8f-9a60-5b1d2e3c4f70")
+DEFAULT_TEMPLATE = "voice-messagebird:1"
+DEFAULT_ACCESS_KEY = "simulator-access-key"
+VOICE_TEMPLATE_PREFIX = "voice-messagebird"
+VOICE = ["sms", "voice"]
+VOICELESS = ["sms"]
 
 
 def is_voiceless(index, voiceless_every):
@@ -48,34 +48,42 @@ def generated_ids(n_workspaces, n_numbers, voiceless_every=0):
     with 0-based i and j. With voiceless_every K > 0, every number with j % K == K - 1 has ["sms"] only.
     The ids are stable between runs; the numbers are unique across workspaces.
     """
-    n_workspaces = as_int('n_workspaces', n_workspaces, 0)
-    n_numbers = as_int('n_numbers', n_numbers, 0)
-    voiceless_every = as_int('voiceless_every', voiceless_every, 0)
+    n_workspaces = as_int("n_workspaces", n_workspaces, 0)
+    n_numbers = as_int("n_numbers", n_numbers, 0)
+    voiceless_every = as_int("voiceless_every", voiceless_every, 0)
     if n_workspaces * n_numbers > 8999999:
-        raise ValueError('too many generated numbers (at most 8999999)')
+        raise ValueError("too many generated numbers (at most 8999999)")
     workspaces = []
     for i in range(n_workspaces):
         numbers = []
         for j in range(n_numbers):
-            numbers.append({
-                'id': str(uuid.uuid5(GENERATED_NAMESPACE, f'workspace-{i}-number-{j}')),
-                'number': f'+3120{1000000 + i * n_numbers + j:07d}',
-                'country': 'NL',
-                'capabilities': list(VOICELESS if is_voiceless(j, voiceless_every) else VOICE),
-            })
-        workspaces.append({
-            'id': str(uuid.uuid5(GENERATED_NAMESPACE, f'workspace-{i}')),
-            'name': f'Generated workspace {i}',
-            'numbers': numbers,
-        })
+            numbers.append(
+                {
+                    "id": str(
+                        uuid.uuid5(GENERATED_NAMESPACE, f"workspace-{i}-number-{j}")
+                    ),
+                    "number": f"+3120{1000000 + i * n_numbers + j:07d}",
+                    "country": "NL",
+                    "capabilities": list(
+                        VOICELESS if is_voiceless(j, voiceless_every) else VOICE
+                    ),
+                }
+            )
+        workspaces.append(
+            {
+                "id": str(uuid.uuid5(GENERATED_NAMESPACE, f"workspace-{i}")),
+                "name": f"Generated workspace {i}",
+                "numbers": numbers,
+            }
+        )
     return workspaces
 
 
 def atomic_write(path, text):
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -86,12 +94,12 @@ def atomic_write(path, text):
 
 def _load_json(seed):
     if isinstance(seed, (str, os.PathLike)):
-        with open(seed, encoding='utf-8') as handle:
+        with open(seed, encoding="utf-8") as handle:
             seed = json.load(handle)
     seed = copy.deepcopy(seed) if seed else {}
     if not isinstance(seed, dict):
-        raise ValueError('the seed must be a JSON object')
-    unknown = sorted(set(seed) - {'access_keys', 'workspaces'})
+        raise ValueError("the seed must be a JSON object")
+    unknown = sorted(set(seed) - {"access_keys", "workspaces"})
     if unknown:
         raise ValueError(f'unknown seed key(s): {", ".join(unknown)}')
     return seed
@@ -99,18 +107,18 @@ def _load_json(seed):
 
 def make_number(ws_id, number, seq):
     """A number record from its seed form (raises ValueError)."""
-    if not isinstance(number, dict) or not number.get('id') or not number.get('number'):
+    if not isinstance(number, dict) or not number.get("id") or not number.get("number"):
         raise ValueError(f'workspace {ws_id}: every number needs "id" and "number"')
-    capabilities = number.get('capabilities', VOICE)
+    capabilities = number.get("capabilities", VOICE)
     if not isinstance(capabilities, list):
-        raise ValueError(f'workspace {ws_id}: number capabilities must be a list')
+        raise ValueError(f"workspace {ws_id}: number capabilities must be a list")
     return {
-        'id': str(number['id']),
-        'number': str(number['number']),
-        'country': number.get('country', 'NL'),
-        'capabilities': [str(c) for c in capabilities],
-        'status': number.get('status', 'active'),
-        'seq': seq,
+        "id": str(number["id"]),
+        "number": str(number["number"]),
+        "country": number.get("country", "NL"),
+        "capabilities": [str(c) for c in capabilities],
+        "status": number.get("status", "active"),
+        "seq": seq,
     }
 
 
@@ -126,80 +134,142 @@ class Store:
         self.version = 0
         self.persisted_version = 0
         self.persist_lock = threading.Lock()
-        seed = _load_json(options['seed'])
-        for ws in seed.get('workspaces') or []:
+        seed = _load_json(options["seed"])
+        for ws in seed.get("workspaces") or []:
             self._add_workspace(ws)
-        generate = as_int('generate_workspaces', options['generate_workspaces'] or 0, 0)
-        for ws in generated_ids(generate, options['numbers_per_workspace'] or 0) if generate else []:
+        generate = as_int("generate_workspaces", options["generate_workspaces"] or 0, 0)
+        for ws in (
+            generated_ids(generate, options["numbers_per_workspace"] or 0)
+            if generate
+            else []
+        ):
             self._add_workspace(ws, generated=True)
-        self._add_access_keys(seed.get('access_keys') or [])
+        self._add_access_keys(seed.get("access_keys") or [])
         self.reset_to_seed()
 
     def _add_access_keys(self, entries):
         for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get('key'), str) or not entry['key']:
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("key"), str)
+                or not entry["key"]
+            ):
                 raise ValueError('every seed access key needs a non-empty "key"')
-            allowed = entry.get('workspaces', '*')
-            if allowed != '*':
+            allowed = entry.get("workspaces", "*")
+            if allowed != "*":
                 if not isinstance(allowed, list):
-                    raise ValueError('access key "workspaces" must be "*" or a list of workspace ids')
+                    raise ValueError(
+                        'access key "workspaces" must be "*" or a list of workspace ids'
+                    )
                 allowed = frozenset(str(ws_id) for ws_id in allowed)
-            self.access_keys[entry['key']] = {'workspaces': allowed, 'write': as_bool('write', entry.get('write', True))}
-        if self.options['access_key']:
-            self.access_keys[str(self.options['access_key'])] = {'workspaces': '*', 'write': True}
+            self.access_keys[entry["key"]] = {
+                "workspaces": allowed,
+                "write": as_bool("write", entry.get("write", True)),
+            }
+        if self.options["access_key"]:
+            self.access_keys[str(self.options["access_key"])] = {
+                "workspaces": "*",
+                "write": True,
+            }
         if not self.access_keys:
-            self.access_keys[DEFAULT_ACCESS_KEY] = {'workspaces': '*', 'write': True}
+            self.access_keys[DEFAULT_ACCESS_KEY] = {"workspaces": "*", "write": True}
 
     def _add_workspace(self, ws, generated=False):
-        if not isinstance(ws, dict) or not ws.get('id'):
+        if not isinstance(ws, dict) or not ws.get("id"):
             raise ValueError('every seed workspace needs an "id"')
-        ws_id = str(ws['id'])
+        ws_id = str(ws["id"])
         if ws_id in self.workspaces:
-            raise ValueError(f'duplicate workspace id {ws_id}')
+            raise ValueError(f"duplicate workspace id {ws_id}")
         numbers = {}
-        for index, entry in enumerate(ws.get('numbers') or []):
+        for index, entry in enumerate(ws.get("numbers") or []):
             number = make_number(ws_id, entry, index + 1)
-            if number['id'] in numbers:
-                raise ValueError(f'workspace {ws_id}: duplicate number id {number["id"]}')
+            if number["id"] in numbers:
+                raise ValueError(
+                    f'workspace {ws_id}: duplicate number id {number["id"]}'
+                )
             if generated:
-                number['generated'] = index
-            numbers[number['id']] = number
-        self.workspaces[ws_id] = {'id': ws_id, 'name': ws.get('name', ws_id), 'numbers': numbers, 'connectors': {}, 'channels': {},
-                                  'seed_numbers': list(numbers)}
-        self.seed_connectors[ws_id] = list(ws.get('connectors') or [])
+                number["generated"] = index
+            numbers[number["id"]] = number
+        self.workspaces[ws_id] = {
+            "id": ws_id,
+            "name": ws.get("name", ws_id),
+            "numbers": numbers,
+            "connectors": {},
+            "channels": {},
+            "seed_numbers": list(numbers),
+        }
+        self.seed_connectors[ws_id] = list(ws.get("connectors") or [])
 
     def apply_voiceless(self, voiceless_every):
         """(lock held) Give every K-th generated number SMS only (voiceless_every K; 0: all have voice)."""
         for ws in self.workspaces.values():
-            for number in ws['numbers'].values():
-                if 'generated' in number:
-                    number['capabilities'] = list(VOICELESS if is_voiceless(number['generated'], voiceless_every) else VOICE)
+            for number in ws["numbers"].values():
+                if "generated" in number:
+                    number["capabilities"] = list(
+                        VOICELESS
+                        if is_voiceless(number["generated"], voiceless_every)
+                        else VOICE
+                    )
 
     def reset_to_seed(self):
         """(lock held) Drop all connectors, channels and added numbers, and re-create the seeded connectors."""
         self.seq = 0
         for ws_id, ws in self.workspaces.items():
-            ws['connectors'] = {}
-            ws['channels'] = {}
-            ws['numbers'] = {number_id: ws['numbers'][number_id] for number_id in ws['seed_numbers']}
+            ws["connectors"] = {}
+            ws["channels"] = {}
+            ws["numbers"] = {
+                number_id: ws["numbers"][number_id] for number_id in ws["seed_numbers"]
+            }
             for index, entry in enumerate(self.seed_connectors[ws_id]):
                 if not isinstance(entry, dict):
-                    raise ValueError(f'workspace {ws_id}: seed connectors must be objects')
-                template = entry.get('connectorTemplateRef') or entry.get('template') or DEFAULT_TEMPLATE
-                arguments = copy.deepcopy(entry.get('arguments') or {})
-                if entry.get('phoneNumberId'):
-                    arguments['phoneNumberId'] = entry['phoneNumberId']
+                    raise ValueError(
+                        f"workspace {ws_id}: seed connectors must be objects"
+                    )
+                template = (
+                    entry.get("connectorTemplateRef")
+                    or entry.get("template")
+                    or DEFAULT_TEMPLATE
+                )
+                arguments = copy.deepcopy(entry.get("arguments") or {})
+                if entry.get("phoneNumberId"):
+                    arguments["phoneNumberId"] = entry["phoneNumberId"]
                 self.create_connector(
-                    ws_id, entry.get('name') or f'Seeded connector {index}', template, arguments, entry.get('channelConversationalStatusEnabled'),
-                    ws['numbers'].get(arguments.get('phoneNumberId')), 0.0,
-                    connector_id=str(entry.get('id') or uuid.uuid5(GENERATED_NAMESPACE, f'seed-connector-{ws_id}-{index}')),
-                    channel_id=str(entry.get('channelId') or uuid.uuid5(GENERATED_NAMESPACE, f'seed-channel-{ws_id}-{index}')),
+                    ws_id,
+                    entry.get("name") or f"Seeded connector {index}",
+                    template,
+                    arguments,
+                    entry.get("channelConversationalStatusEnabled"),
+                    ws["numbers"].get(arguments.get("phoneNumberId")),
+                    0.0,
+                    connector_id=str(
+                        entry.get("id")
+                        or uuid.uuid5(
+                            GENERATED_NAMESPACE, f"seed-connector-{ws_id}-{index}"
+                        )
+                    ),
+                    channel_id=str(
+                        entry.get("channelId")
+                        or uuid.uuid5(
+                            GENERATED_NAMESPACE, f"seed-channel-{ws_id}-{index}"
+                        )
+                    ),
                 )
         self.version += 1
 
     # -- connectors, channels, numbers --------------------------------------------
 
-    def create_connector(self, ws_id, name, template, arguments, conv_status, number, delay, connector_id=None, channel_id=None):
+    def create_connector(
+        self,
+        ws_id,
+        name,
+        template,
+        arguments,
+        conv_status,
+        number,
+        delay,
+        connector_id=None,
+        channel_id=None,
+    ):
         """(lock held) Insert a connector and its (possibly not yet visible) channel."""
         ws = self.workspaces[ws_id]
         now = time.time()
@@ -213,48 +283,71 @@ class Store:
         else:
             ready_at = None
         connector = {
-            'id': connector_id, 'workspaceId': ws_id, 'name': name, 'connectorTemplateRef': template,
-            'arguments': copy.deepcopy(arguments), 'phoneNumberId': number['id'] if number else None,
-            'createdAt': now, 'seq': self.seq, 'channelId': channel_id, 'channelReadyAt': ready_at,
+            "id": connector_id,
+            "workspaceId": ws_id,
+            "name": name,
+            "connectorTemplateRef": template,
+            "arguments": copy.deepcopy(arguments),
+            "phoneNumberId": number["id"] if number else None,
+            "createdAt": now,
+            "seq": self.seq,
+            "channelId": channel_id,
+            "channelReadyAt": ready_at,
         }
         if conv_status is not None:
-            connector['channelConversationalStatusEnabled'] = conv_status
-        ws['connectors'][connector_id] = connector
-        ws['channels'][channel_id] = {
-            'id': channel_id, 'platformId': slug(template), 'name': name, 'connectorId': connector_id,
-            'identifier': number['number'] if number else None, 'status': 'active', 'seq': self.seq, 'readyAt': ready_at,
+            connector["channelConversationalStatusEnabled"] = conv_status
+        ws["connectors"][connector_id] = connector
+        ws["channels"][channel_id] = {
+            "id": channel_id,
+            "platformId": slug(template),
+            "name": name,
+            "connectorId": connector_id,
+            "identifier": number["number"] if number else None,
+            "status": "active",
+            "seq": self.seq,
+            "readyAt": ready_at,
         }
         self.version += 1
         return connector
 
-    def find_connectors(self, ws_id, template, phone_number_id, scope='platform'):
+    def find_connectors(self, ws_id, template, phone_number_id, scope="platform"):
         """(lock held) Connectors of ws_id on phone_number_id of the same platform (scope "platform") or template ("template")."""
-        kind = (lambda ref: ref) if scope == 'template' else slug
-        return [c for c in self.workspaces[ws_id]['connectors'].values()
-                if kind(c['connectorTemplateRef']) == kind(template) and c['arguments'].get('phoneNumberId') == phone_number_id]
+        kind = (lambda ref: ref) if scope == "template" else slug
+        return [
+            c
+            for c in self.workspaces[ws_id]["connectors"].values()
+            if kind(c["connectorTemplateRef"]) == kind(template)
+            and c["arguments"].get("phoneNumberId") == phone_number_id
+        ]
 
     def delete_connector(self, ws_id, connector_id):
         """(lock held) Remove a connector and its channel; returns the removed connector or None."""
         ws = self.workspaces[ws_id]
-        connector = ws['connectors'].pop(connector_id, None)
+        connector = ws["connectors"].pop(connector_id, None)
         if connector is not None:
-            ws['channels'].pop(connector['channelId'], None)
+            ws["channels"].pop(connector["channelId"], None)
             self.version += 1
         return connector
 
     def number_of(self, connector):
         """(lock held) The number record of a connector, or None."""
-        if not connector['phoneNumberId']:
+        if not connector["phoneNumberId"]:
             return None
-        return self.workspaces[connector['workspaceId']]['numbers'].get(connector['phoneNumberId'])
+        return self.workspaces[connector["workspaceId"]]["numbers"].get(
+            connector["phoneNumberId"]
+        )
 
     def add_number(self, ws_id, entry):
         """(lock held) Add a number (seed form) at the end of the workspace's numbers; returns its record."""
-        numbers = self.workspaces[ws_id]['numbers']
-        number = make_number(ws_id, entry, max([n['seq'] for n in numbers.values()] + [0]) + 1)
-        if number['id'] in numbers:
-            raise LookupError(f'number {number["id"]} already exists in workspace {ws_id}')
-        numbers[number['id']] = number
+        numbers = self.workspaces[ws_id]["numbers"]
+        number = make_number(
+            ws_id, entry, max([n["seq"] for n in numbers.values()] + [0]) + 1
+        )
+        if number["id"] in numbers:
+            raise LookupError(
+                f'number {number["id"]} already exists in workspace {ws_id}'
+            )
+        numbers[number["id"]] = number
         self.version += 1
         return number
 
@@ -262,35 +355,53 @@ class Store:
 
     def load_state_file(self, path):
         """(not yet shared) Take connectors, channels and added numbers from path if it exists (else the caller writes it)."""
-        with open(path, encoding='utf-8') as handle:
+        with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
         for ws_id, ws in self.workspaces.items():
-            saved = (data.get('workspaces') or {}).get(ws_id)
+            saved = (data.get("workspaces") or {}).get(ws_id)
             if saved is None:
                 continue
-            ws['connectors'] = {c['id']: c for c in saved.get('connectors') or []}
-            ws['channels'] = {c['id']: c for c in saved.get('channels') or []}
-            for number in saved.get('added_numbers') or []:
-                ws['numbers'].setdefault(number['id'], number)
-        self.seq = max([int(data.get('seq') or 0)] + [c['seq'] for ws in self.workspaces.values() for c in ws['connectors'].values()])
+            ws["connectors"] = {c["id"]: c for c in saved.get("connectors") or []}
+            ws["channels"] = {c["id"]: c for c in saved.get("channels") or []}
+            for number in saved.get("added_numbers") or []:
+                ws["numbers"].setdefault(number["id"], number)
+        self.seq = max(
+            [int(data.get("seq") or 0)]
+            + [
+                c["seq"]
+                for ws in self.workspaces.values()
+                for c in ws["connectors"].values()
+            ]
+        )
         self.version += 1
         self.persisted_version = self.version
 
     def snapshot(self):
         """(lock held) The persistent state as JSON text."""
-        return json.dumps({
-            'version': 1,
-            'seq': self.seq,
-            'workspaces': {
-                ws_id: {'connectors': list(ws['connectors'].values()), 'channels': list(ws['channels'].values()),
-                        'added_numbers': [n for n_id, n in ws['numbers'].items() if n_id not in ws['seed_numbers']]}
-                for ws_id, ws in self.workspaces.items()
+        return json.dumps(
+            {
+                "version": 1,
+                "seq": self.seq,
+                "workspaces": {
+                    ws_id: {
+                        "connectors": list(ws["connectors"].values()),
+                        "channels": list(ws["channels"].values()),
+                        "added_numbers": [
+                            n
+                            for n_id, n in ws["numbers"].items()
+                            if n_id not in ws["seed_numbers"]
+                        ],
+                    }
+                    for ws_id, ws in self.workspaces.items()
+                },
             },
-        }, sort_keys=True, separators=(',', ':'))
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     def persist(self, lock):
         """Write the state file if the state changed since the last write; ``lock`` (the simulator's) is not held while writing."""
-        path = self.options['state_file']
+        path = self.options["state_file"]
         if not path:
             return
         with self.persist_lock:

@@ -30,9 +30,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from .config import IN_MEMORY_URL
 from .server import is_admin_path, response_bytes
 from .shapes import NO_BODY_STATUSES
-from .simulator import IN_MEMORY_URL
 
 
 def _read_timeout(timeout):
@@ -46,14 +46,16 @@ def _read_timeout(timeout):
 
 def _body_bytes(body):
     if body is None:
-        return b''
+        return b""
     if isinstance(body, str):
-        return body.encode('utf-8')
+        return body.encode("utf-8")
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
-    if hasattr(body, 'read'):
+    if hasattr(body, "read"):
         return _body_bytes(body.read())
-    return b''.join(_body_bytes(chunk) for chunk in body)  # a generator (chunked upload)
+    return b"".join(
+        _body_bytes(chunk) for chunk in body
+    )  # a generator (chunked upload)
 
 
 class SimulatorAdapter(BaseAdapter):
@@ -63,50 +65,66 @@ class SimulatorAdapter(BaseAdapter):
         super().__init__()
         self.simulator = simulator
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # pylint: disable=too-many-arguments
+    def send(
+        self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None
+    ):  # pylint: disable=too-many-arguments
         sim = self.simulator
         started = time.monotonic()
         parts = urlsplit(request.url)
-        path = parts.path or '/'
+        path = parts.path or "/"
         raw_body = _body_bytes(request.body)
         if is_admin_path(path):
             response = sim.handle_admin(request.method, path, parts.query, raw_body)
             timed_out = False
         else:
             with sim.caller_waits(_read_timeout(timeout)) as waited:
-                response = sim.handle_api(request.method, path, parts.query, request.headers, raw_body)
+                response = sim.handle_api(
+                    request.method, path, parts.query, request.headers, raw_body
+                )
             timed_out = waited.timed_out
         elapsed = time.monotonic() - started
-        status = 'TIMEOUT' if timed_out else ('DROPPED' if response.drop else response.status)
-        sim.log(f'in-memory "{request.method} {request.path_url}" {status} {elapsed * 1000:.1f}ms')
+        status = (
+            "TIMEOUT"
+            if timed_out
+            else ("DROPPED" if response.drop else response.status)
+        )
+        sim.log(
+            f'in-memory "{request.method} {request.path_url}" {status} {elapsed * 1000:.1f}ms'
+        )
         if timed_out:
-            raise requests.exceptions.ReadTimeout(f'in-memory simulator: no answer within the read timeout ({timeout})', request=request)
+            raise requests.exceptions.ReadTimeout(
+                f"in-memory simulator: no answer within the read timeout ({timeout})",
+                request=request,
+            )
         if response.drop:
-            raise requests.exceptions.ConnectionError('in-memory simulator: connection closed without a response', request=request)
+            raise requests.exceptions.ConnectionError(
+                "in-memory simulator: connection closed without a response",
+                request=request,
+            )
         return self._build_response(request, response, elapsed)
 
     def _build_response(self, request, answer, elapsed):
         data = response_bytes(answer)
         headers = CaseInsensitiveDict(answer.headers)
-        headers['Server'] = 'BirdSimulator/1.0'
-        headers['Date'] = formatdate(usegmt=True)
+        headers["Server"] = "BirdSimulator/1.0"
+        headers["Date"] = formatdate(usegmt=True)
         if answer.status not in NO_BODY_STATUSES:
             if data:
-                headers['Content-Type'] = 'application/json'
-            headers['Content-Length'] = str(len(data))
+                headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(data))
         response = requests.Response()
         response.status_code = answer.status
         try:
             response.reason = http.HTTPStatus(answer.status).phrase
         except ValueError:
-            response.reason = ''
+            response.reason = ""
         response.headers = headers
         response.raw = io.BytesIO(data)
         response._content = data  # pylint: disable=protected-access
         response.encoding = get_encoding_from_headers(headers)
         response.url = request.url
         response.request = request
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]  # what the response came through
         response.elapsed = datetime.timedelta(seconds=elapsed)
         return response
 
@@ -116,7 +134,7 @@ class SimulatorAdapter(BaseAdapter):
 
 def mount(session, simulator, base_url=IN_MEMORY_URL):
     """Route the requests of ``session`` to base_url (default http://bird.simulator) into simulator; returns session."""
-    session.mount(base_url.rstrip('/') + '/', SimulatorAdapter(simulator))
+    session.mount(base_url.rstrip("/") + "/", SimulatorAdapter(simulator))
     return session
 
 
@@ -124,5 +142,5 @@ def session(simulator, access_key=None, base_url=IN_MEMORY_URL):
     """A new requests.Session mounted on simulator (see mount), with ``Authorization: AccessKey <access_key>`` if given."""
     result = mount(requests.Session(), simulator, base_url)
     if access_key:
-        result.headers['Authorization'] = f'AccessKey {access_key}'
+        result.headers["Authorization"] = f"AccessKey {access_key}"
     return result

@@ -19,14 +19,14 @@ import json
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.bird.engagements.plugins.module_utils import _backoff
-
 try:  # ansible-core 2.19 and later
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # pragma: no cover - older cores
     patch_module_args = None
 
-MODULES = 'ansible_collections.bird.engagements.plugins.modules.%s'
+from ansible_collections.bird.engagements.plugins.module_utils import _backoff
+
+MODULES = "ansible_collections.bird.engagements.plugins.modules.%s"
 
 
 @contextlib.contextmanager
@@ -35,12 +35,14 @@ def module_args(args):
         with patch_module_args(args):
             yield
         return
-    saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))  # pylint: disable=protected-access
+    # Before ansible-core 2.19, a module reads its arguments from this private variable.
+    # pylint: disable=protected-access
+    saved = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     try:
         yield
     finally:
-        basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+        basic._ANSIBLE_ARGS = saved
 
 
 def run_module(main, args, check=False, diff=False):

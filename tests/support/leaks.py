@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-CANARY_PREFIX = 'bk-canary-'
+CANARY_PREFIX = "bk-canary-"
 
 
 def canary_key():
@@ -20,14 +20,16 @@ def find_leaks(key, texts, window=10):
 
     ``texts`` is ``{name: text}``; returns ``[(name, piece, context)]``.
     """
-    secret = key.split('-')[-1] if key.startswith(CANARY_PREFIX) else key
-    pieces = [key] + [secret[i:i + window] for i in range(0, max(1, len(secret) - window + 1))]
+    secret = key.split("-")[-1] if key.startswith(CANARY_PREFIX) else key
+    pieces = [key] + [
+        secret[i : i + window] for i in range(0, max(1, len(secret) - window + 1))
+    ]
     leaks = []
     for name, text in texts.items():
-        text = text or ''
+        text = text or ""
         for piece in pieces:
             index = text.find(piece)
             if index >= 0:
-                leaks.append((name, piece, text[max(0, index - 80):index + 80]))
+                leaks.append((name, piece, text[max(0, index - 80) : index + 80]))
                 break
     return leaks

@@ -12,7 +12,7 @@ import threading
 import time
 
 
-class Proxy(object):
+class Proxy:
     """An HTTP proxy on 127.0.0.1 for tests: CONNECT tunnels (https) and absolute-form forwarding (http).
 
     Bounded: daemon threads, socket timeouts, an idle timeout per connection and a cap on what is
@@ -32,12 +32,14 @@ class Proxy(object):
         self._stop = threading.Event()
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(('127.0.0.1', 0))
+        self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
         self._sock.settimeout(0.1)
         self.port = self._sock.getsockname()[1]
-        self.url = 'http://127.0.0.1:%d' % self.port
-        self._thread = threading.Thread(target=self._accept, name='test-proxy', daemon=True)
+        self.url = "http://127.0.0.1:%d" % self.port
+        self._thread = threading.Thread(
+            target=self._accept, name="test-proxy", daemon=True
+        )
         self._thread.start()
 
     def _accept(self):
@@ -56,37 +58,46 @@ class Proxy(object):
         upstream = None
         try:
             client.settimeout(self.IDLE)
-            head = b''
-            while b'\r\n\r\n' not in head and len(head) < 65536:
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
                 chunk = client.recv(4096)
                 if not chunk:
                     return
                 head += chunk
-            line = head.split(b'\r\n', 1)[0].decode('latin-1')
-            method, target = line.split(' ')[:2]
-            if method == 'CONNECT':
-                host, port = target.rsplit(':', 1)
-                upstream = socket.create_connection((host, int(port)), timeout=self.IDLE)
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            method, target = line.split(" ")[:2]
+            if method == "CONNECT":
+                host, port = target.rsplit(":", 1)
+                upstream = socket.create_connection(
+                    (host, int(port)), timeout=self.IDLE
+                )
                 with self._lock:
                     self.tunnels.append(target)
-                client.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
-                rest = head.split(b'\r\n\r\n', 1)[1]
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                rest = head.split(b"\r\n\r\n", 1)[1]
                 if rest:
                     upstream.sendall(rest)
                 self._pipe(client, upstream, None)
             else:
-                match = re.match(r'^http://([^/:]+):(\d+)/', target)
+                match = re.match(r"^http://([^/:]+):(\d+)/", target)
                 if not match:
                     self.refused += 1
-                    client.sendall(b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+                    client.sendall(
+                        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
                     return
-                upstream = socket.create_connection((match.group(1), int(match.group(2))), timeout=self.IDLE)
+                upstream = socket.create_connection(
+                    (match.group(1), int(match.group(2))), timeout=self.IDLE
+                )
                 upstream.sendall(head)
                 stream = bytearray(head)
                 self._pipe(client, upstream, stream)
-                lines = re.findall(rb'(?:^|\r\n)((?:GET|POST|DELETE|PUT|PATCH) http://\S+ HTTP/1\.[01])\r\n', bytes(stream))
+                lines = re.findall(
+                    rb"(?:^|\r\n)((?:GET|POST|DELETE|PUT|PATCH) http://\S+ HTTP/1\.[01])\r\n",
+                    bytes(stream),
+                )
                 with self._lock:
-                    self.forwarded.extend(x.decode('latin-1') for x in lines)
+                    self.forwarded.extend(x.decode("latin-1") for x in lines)
         except (OSError, ValueError):
             pass
         finally:
@@ -131,8 +142,12 @@ class Proxy(object):
 
 def proxy_env(env, https_proxy=None, http_proxy=None, no_proxy=None):
     """``env`` without any inherited proxy setting, plus the given ones (upper and lower case, as requests reads)."""
-    env = dict((k, v) for k, v in env.items() if not k.lower().endswith('_proxy'))
-    for name, value in (('https_proxy', https_proxy), ('http_proxy', http_proxy), ('no_proxy', no_proxy)):
+    env = dict((k, v) for k, v in env.items() if not k.lower().endswith("_proxy"))
+    for name, value in (
+        ("https_proxy", https_proxy),
+        ("http_proxy", http_proxy),
+        ("no_proxy", no_proxy),
+    ):
         if value is not None:
             env[name] = env[name.upper()] = value
     return env

@@ -48,14 +48,18 @@ import sys
 import tempfile
 import time
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 from hypothesis import configuration as hypothesis_configuration
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from ansible_collections.bird.engagements.tests.support import ansible_runs as runs
 from ansible_collections.bird.engagements.tests.support.in_process import run_in_process
-from ansible_collections.bird.engagements.tests.support.leaks import canary_key, find_leaks
+from ansible_collections.bird.engagements.tests.support.leaks import (
+    canary_key,
+    find_leaks,
+)
 from ansible_collections.bird.engagements.tests.support.simulators import (
     SMS_ONLY,
     VOICE_SLUG,
@@ -70,59 +74,77 @@ from ansible_collections.bird.engagements.tests.support.simulators import (
     start_sim,
 )
 
-if not os.environ.get('HYPOTHESIS_STORAGE_DIRECTORY'):
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
     # Even without a database, hypothesis keeps a cache (of constants) in .hypothesis/ of the current directory:
     # keep it with the other caches, which git and the collection build ignore.
-    hypothesis_configuration.set_hypothesis_home_dir(os.path.join(runs.ROOT, '.cache', 'hypothesis'))
+    hypothesis_configuration.set_hypothesis_home_dir(
+        os.path.join(runs.ROOT, ".cache", "hypothesis")
+    )
 
 NUMBERS = {WS1: WS1_VOICE + [SMS_ONLY], WS2: list(WS2_VOICE)}
 VOICE = {WS1: list(WS1_VOICE), WS2: list(WS2_VOICE)}
 FOREIGN = {WS1: WS2_VOICE[0], WS2: WS1_VOICE[0]}
 E164_OF = dict((number_id(n), n) for ns in NUMBERS.values() for n in ns)
-OTHER_PLATFORM = 'sms-messagebird:1'
+OTHER_PLATFORM = "sms-messagebird:1"
 RETRIES = 5
-MAX_FAULTS = 4              # fired answers per run, fewer than RETRIES: every request still gets through
-NOTHING_CHANGED = 'nothing was changed: '
+MAX_FAULTS = (
+    4  # fired answers per run, fewer than RETRIES: every request still gets through
+)
+NOTHING_CHANGED = "nothing was changed: "
 
 ROUTES = {
-    'list connectors': ('GET', '/connectors$'),
-    'get connector': ('GET', '/connectors/[^/]+$'),
-    'list numbers': ('GET', '/numbers$'),
-    'get number': ('GET', '/numbers/[^/]+$'),
-    'create': ('POST', '/connectors$'),
-    'delete': ('DELETE', '/connectors/[^/]+$'),
+    "list connectors": ("GET", "/connectors$"),
+    "get connector": ("GET", "/connectors/[^/]+$"),
+    "list numbers": ("GET", "/numbers$"),
+    "get number": ("GET", "/numbers/[^/]+$"),
+    "create": ("POST", "/connectors$"),
+    "delete": ("DELETE", "/connectors/[^/]+$"),
 }
-LISTS = ('list connectors', 'list numbers')
+LISTS = ("list connectors", "list numbers")
 # The routes of faults, the ones every run uses more often.
-COMMON_ROUTES = ('list connectors', 'list connectors', 'create', 'create', 'get connector', 'list numbers',
-                 'get number', 'delete')
+COMMON_ROUTES = (
+    "list connectors",
+    "list connectors",
+    "create",
+    "create",
+    "get connector",
+    "list numbers",
+    "get number",
+    "delete",
+)
 # Malformed list answers the client must refuse; "endless" is left out: refusing it takes 1,000 pages.
-MALFORMED = ('no_results', 'empty_object', 'results_not_list', 'not_object', 'token_loop')
-API_VARIANTS = dict(
-    list_item_ids=['both', 'arguments', 'number', 'alternate', 'none', 'mixed'],
-    list_item_template=['full', 'ref', 'slug', 'none'],
+MALFORMED = (
+    "no_results",
+    "empty_object",
+    "results_not_list",
+    "not_object",
+    "token_loop",
+)
+API_VARIANTS: dict = dict(
+    list_item_ids=["both", "arguments", "number", "alternate", "none", "mixed"],
+    list_item_template=["full", "ref", "slug", "none"],
     duplicate_status=[409, 422],
-    duplicate_code=['ConnectorAlreadyExists', 'InvalidPayload'],
-    duplicate_scope=['platform', 'template'],
+    duplicate_code=["ConnectorAlreadyExists", "InvalidPayload"],
+    duplicate_scope=["platform", "template"],
     delete_status=[204, 200],
-    template_filter_param=['templateRef', ''],
-    last_page_token=['omit', 'empty'],
+    template_filter_param=["templateRef", ""],
+    last_page_token=["omit", "empty"],
     page_size_max=[100, 3, 2],
-    number_field=['number', 'phoneNumber', 'both'],
+    number_field=["number", "phoneNumber", "both"],
     # Every shape that says something about voice ("absent" leaves it to Bird, which refuses at the write).
-    capabilities_format=['list', 'dict', 'string', 'objects', 'endpoint'],
+    capabilities_format=["list", "dict", "string", "objects", "endpoint"],
     channel_delay=[0.0, 0.1, 0.3],
-    pending_channel=['null', 'no_id', 'absent'],
+    pending_channel=["null", "no_id", "absent"],
 )
 
 
-class Figures(object):
+class Figures:
     """What the machine did, summed over examples: steps, runs, faults, and the violations found."""
 
     def __init__(self):
-        self.counts = collections.Counter()
-        self.faults = collections.Counter()
-        self.seconds = collections.Counter()
+        self.counts: collections.Counter = collections.Counter()
+        self.faults: collections.Counter = collections.Counter()
+        self.seconds: collections.Counter = collections.Counter()
 
     def add(self, name, value=1):
         self.counts[name] += value
@@ -138,7 +160,8 @@ FIGURES = Figures()
 
 # -- what was asked ------------------------------------------------------------------------
 
-class Entry(collections.namedtuple('Entry', 'workspace_id e164 form state wrong')):
+
+class Entry(collections.namedtuple("Entry", "workspace_id e164 form state wrong")):
     """One number as a run gives it: ``form`` is e164, id, both or mismatch (the id of ``e164`` with the
     E.164 number ``wrong``)."""
 
@@ -149,11 +172,11 @@ class Entry(collections.namedtuple('Entry', 'workspace_id e164 form state wrong'
         return number_id(self.e164)
 
     def options(self):
-        if self.form == 'e164':
+        if self.form == "e164":
             given = dict(phone_number=self.e164)
-        elif self.form == 'id':
+        elif self.form == "id":
             given = dict(phone_number_id=self.number_id)
-        elif self.form == 'both':
+        elif self.form == "both":
             given = dict(phone_number=self.e164, phone_number_id=self.number_id)
         else:
             given = dict(phone_number=self.wrong, phone_number_id=self.number_id)
@@ -162,22 +185,30 @@ class Entry(collections.namedtuple('Entry', 'workspace_id e164 form state wrong'
     @property
     def unusable(self):
         """Why this entry cannot work, found before any write, or None."""
-        if self.form == 'mismatch':
-            return 'the E.164 form does not match the id'
-        if self.state != 'present':
+        if self.form == "mismatch":
+            return "the E.164 form does not match the id"
+        if self.state != "present":
             return None
         if self.e164 not in VOICE[self.workspace_id]:
-            return 'not a voice number of the workspace'
+            return "not a voice number of the workspace"
         return None
 
 
-class Block(collections.namedtuple('Block', 'workspace_id entries exclusive all_voice_numbers max_deletions')):
+class Block(
+    collections.namedtuple(
+        "Block", "workspace_id entries exclusive all_voice_numbers max_deletions"
+    )
+):
     __slots__ = ()
 
     def options(self):
-        return dict(workspace_id=self.workspace_id, numbers=[e.options() for e in self.entries],
-                    exclusive=self.exclusive, all_voice_numbers=self.all_voice_numbers,
-                    max_deletions=self.max_deletions)
+        return dict(
+            workspace_id=self.workspace_id,
+            numbers=[e.options() for e in self.entries],
+            exclusive=self.exclusive,
+            all_voice_numbers=self.all_voice_numbers,
+            max_deletions=self.max_deletions,
+        )
 
 
 def voice_map(state):
@@ -187,8 +218,12 @@ def voice_map(state):
 
 def other_map(state):
     """Every connector of another platform, by id: no run may touch them."""
-    return dict((c['id'], c['connectorTemplateRef']) for ws in state['workspaces'].values()
-                for c in ws['connectors'] if (c.get('connectorTemplateRef') or '').split(':')[0] != VOICE_SLUG)
+    return dict(
+        (c["id"], c["connectorTemplateRef"])
+        for ws in state["workspaces"].values()
+        for c in ws["connectors"]
+        if (c.get("connectorTemplateRef") or "").split(":")[0] != VOICE_SLUG
+    )
 
 
 def expectation(blocks, voice):
@@ -196,58 +231,91 @@ def expectation(blocks, voice):
 
     ``unmet``: the (workspace, number id) that a run must change: a present number without a Voice
     connector, an absent one with one, and what exclusive and all_voice_numbers add."""
-    unusable, unmet, over = [], set(), []
+    unusable: list = []
+    unmet: set = set()
+    over: list = []
     for block in blocks:
         ws = block.workspace_id
         listed = dict((e.number_id, e.state) for e in block.entries)
-        unusable.extend('%s %s: %s' % (ws, e.e164, e.unusable) for e in block.entries if e.unusable)
-        present = set(n for n, state in listed.items() if state == 'present')
+        unusable.extend(
+            "%s %s: %s" % (ws, e.e164, e.unusable) for e in block.entries if e.unusable
+        )
+        present = set(n for n, state in listed.items() if state == "present")
         if block.all_voice_numbers:
-            present.update(number_id(n) for n in VOICE[ws] if number_id(n) not in listed)
-        absent = set(n for n, state in listed.items() if state == 'absent')
+            present.update(
+                number_id(n) for n in VOICE[ws] if number_id(n) not in listed
+            )
+        absent = set(n for n, state in listed.items() if state == "absent")
         have = set(n for (w, n) in voice if w == ws)
         if block.exclusive:
             extra = have - present - absent
             if len(extra) > block.max_deletions:
-                over.append('%s: exclusive would delete %d, max_deletions %d' % (ws, len(extra), block.max_deletions))
+                over.append(
+                    "%s: exclusive would delete %d, max_deletions %d"
+                    % (ws, len(extra), block.max_deletions)
+                )
             absent |= extra
         unmet.update((ws, n) for n in present - have)
         unmet.update((ws, n) for n in absent & have)
     return unusable, unmet, over
 
 
-class Outcome(object):
+class Outcome:
     """A finished run, in one shape for the module, the batch and the role."""
 
     def __init__(self, kind, failed, msg, changed, rows, texts, seconds=0.0):
         self.kind = kind
         self.failed = failed
-        self.msg = msg or ''
+        self.msg = msg or ""
         self.changed = changed
         self.rows = rows
         self.texts = texts
         self.seconds = seconds
 
     def __repr__(self):
-        return 'Outcome(%s, failed=%s, changed=%s, msg=%r, rows=%s)' % (
-            self.kind, self.failed, self.changed, self.msg[:800], json.dumps(self.rows)[:1500])
+        return "Outcome(%s, failed=%s, changed=%s, msg=%r, rows=%s)" % (
+            self.kind,
+            self.failed,
+            self.changed,
+            self.msg[:800],
+            json.dumps(self.rows)[:1500],
+        )
 
 
 def single_outcome(result, printed, entry):
-    row = dict(workspace_id=entry.workspace_id, phone_number_id=result.get('phone_number_id'),
-               channel_id=result.get('channel_id'), connector_id=result.get('connector_id'),
-               changed=result.get('changed'), state=entry.state, failed=bool(result.get('failed')))
-    return Outcome('module', bool(result.get('failed')), result.get('msg'), result.get('changed'), [row],
-                   {'result': json.dumps(result), 'stderr': printed})
+    row = dict(
+        workspace_id=entry.workspace_id,
+        phone_number_id=result.get("phone_number_id"),
+        channel_id=result.get("channel_id"),
+        connector_id=result.get("connector_id"),
+        changed=result.get("changed"),
+        state=entry.state,
+        failed=bool(result.get("failed")),
+    )
+    return Outcome(
+        "module",
+        bool(result.get("failed")),
+        result.get("msg"),
+        result.get("changed"),
+        [row],
+        {"result": json.dumps(result), "stderr": printed},
+    )
 
 
 def batch_outcome(kind, result, texts):
     result = result if isinstance(result, dict) else {}
-    return Outcome(kind, bool(result.get('failed')), result.get('msg'), result.get('changed'),
-                   list(result.get('results') or []), texts)
+    return Outcome(
+        kind,
+        bool(result.get("failed")),
+        result.get("msg"),
+        result.get("changed"),
+        list(result.get("results") or []),
+        texts,
+    )
 
 
 # -- the machine ---------------------------------------------------------------------------
+
 
 def pick(data, items, label):
     """One of ``items`` (which depend on Bird's state), or None; the draw itself does not depend on them,
@@ -259,15 +327,15 @@ def pick(data, items, label):
 class BirdMachine(RuleBasedStateMachine):
     """Random runs, changes behind the collection's back and faults, against one simulator per example."""
 
-    ROLE_RUNS = 1   # per example: each is an ansible-playbook process
+    ROLE_RUNS = 1  # per example: each is an ansible-playbook process
 
     def __init__(self):
         super().__init__()
         self.key = canary_key()
         self.sim = start_sim(seed=seed_with_key(self.key))
-        self.tmp = tempfile.mkdtemp(prefix='bird-stateful-')
+        self.tmp = tempfile.mkdtemp(prefix="bird-stateful-")
         self.role_runs = 0
-        FIGURES.add('sequences')
+        FIGURES.add("sequences")
 
     def teardown(self):
         self.sim.stop()
@@ -277,69 +345,112 @@ class BirdMachine(RuleBasedStateMachine):
     def at_most_one_voice_connector_per_number(self):
         """After every step, also the changes behind the collection's back (which never make a duplicate)."""
         found = duplicates(self.sim.state())
-        assert found == {}, 'more than one Voice connector for %s' % found
+        assert found == {}, "more than one Voice connector for %s" % found
 
     # -- drawing requests ------------------------------------------------------------------------
     def draw_entries(self, data, ws, most):
         """Up to ``most`` entries of distinct numbers: mostly the workspace's voice numbers, sometimes its
         number without voice or another workspace's number."""
         chosen = []
-        for dummy in range(data.draw(st.integers(1, most), label='entries')):
-            kind = data.draw(st.integers(0, 9), label='which number')
-            pool = [SMS_ONLY] if kind == 0 and ws == WS1 else [FOREIGN[ws]] if kind == 1 else VOICE[ws]
-            e164 = pick(data, [n for n in pool if n not in chosen], 'number')
+        for dummy in range(data.draw(st.integers(1, most), label="entries")):
+            kind = data.draw(st.integers(0, 9), label="which number")
+            pool = (
+                [SMS_ONLY]
+                if kind == 0 and ws == WS1
+                else [FOREIGN[ws]] if kind == 1 else VOICE[ws]
+            )
+            e164 = pick(data, [n for n in pool if n not in chosen], "number")
             if e164 is not None:
                 chosen.append(e164)
         entries = []
         for e164 in chosen:
-            state = 'absent' if data.draw(st.integers(0, 9), label='state') < 4 else 'present'
-            form = ['e164', 'id', 'both', 'e164', 'id', 'both', 'e164', 'id', 'both', 'mismatch'][
-                data.draw(st.integers(0, 9), label='form')]
-            wrong = pick(data, [n for n in VOICE[ws] if n != e164], 'wrong E.164')
-            if form == 'mismatch' and e164 not in NUMBERS[ws]:
+            state = (
+                "absent"
+                if data.draw(st.integers(0, 9), label="state") < 4
+                else "present"
+            )
+            form = [
+                "e164",
+                "id",
+                "both",
+                "e164",
+                "id",
+                "both",
+                "e164",
+                "id",
+                "both",
+                "mismatch",
+            ][data.draw(st.integers(0, 9), label="form")]
+            wrong = pick(data, [n for n in VOICE[ws] if n != e164], "wrong E.164")
+            if form == "mismatch" and e164 not in NUMBERS[ws]:
                 # The id of another workspace's number: nothing in this workspace to compare the E.164 form with.
-                form = 'both'
-            entries.append(Entry(ws, e164, form, state, wrong if form == 'mismatch' else None))
+                form = "both"
+            entries.append(
+                Entry(ws, e164, form, state, wrong if form == "mismatch" else None)
+            )
         return entries
 
     def draw_blocks(self, data):
-        spaces = [[WS1], [WS2], [WS1, WS2], [WS2, WS1]][data.draw(st.integers(0, 3), label='workspaces')]
+        spaces = [[WS1], [WS2], [WS1, WS2], [WS2, WS1]][
+            data.draw(st.integers(0, 3), label="workspaces")
+        ]
         blocks = []
         for ws in spaces:
             entries = self.draw_entries(data, ws, 3)
-            exclusive = data.draw(st.integers(0, 4), label='exclusive') == 0
-            every = data.draw(st.integers(0, 5), label='all_voice_numbers') == 0
-            limit = [10, 10, 1, 0][data.draw(st.integers(0, 3), label='max_deletions')] if exclusive else 10
+            exclusive = data.draw(st.integers(0, 4), label="exclusive") == 0
+            every = data.draw(st.integers(0, 5), label="all_voice_numbers") == 0
+            limit = (
+                [10, 10, 1, 0][data.draw(st.integers(0, 3), label="max_deletions")]
+                if exclusive
+                else 10
+            )
             blocks.append(Block(ws, tuple(entries), exclusive, every, limit))
         return blocks
 
     @staticmethod
     def draw_faults(data):
         """No fault (half the runs), or up to 3 rules firing at most ``MAX_FAULTS`` times in all."""
-        rules, fired = [], 0
-        if data.draw(st.booleans(), label='faults'):
+        rules: list = []
+        fired = 0
+        if data.draw(st.booleans(), label="faults"):
             return rules
-        for dummy in range(data.draw(st.integers(1, 3), label='fault rules')):
-            kind = data.draw(st.sampled_from(['429', '5xx', 'lost', 'dropped', 'malformed']), label='fault')
-            count = 1 if kind == 'malformed' else data.draw(st.integers(1, 2), label='count')
-            skip = [0, 0, 0, 1, 2][data.draw(st.integers(0, 4), label='skip')]
-            if kind == 'malformed':
-                method, path = ROUTES[data.draw(st.sampled_from(LISTS), label='list')]
-                mode = data.draw(st.sampled_from(MALFORMED), label='mode')
-                rule_ = dict(kind='malformed', malformed=mode)
-                if mode == 'token_loop':
+        for dummy in range(data.draw(st.integers(1, 3), label="fault rules")):
+            kind = data.draw(
+                st.sampled_from(["429", "5xx", "lost", "dropped", "malformed"]),
+                label="fault",
+            )
+            count = (
+                1
+                if kind == "malformed"
+                else data.draw(st.integers(1, 2), label="count")
+            )
+            skip = [0, 0, 0, 1, 2][data.draw(st.integers(0, 4), label="skip")]
+            if kind == "malformed":
+                method, path = ROUTES[data.draw(st.sampled_from(LISTS), label="list")]
+                mode = data.draw(st.sampled_from(MALFORMED), label="mode")
+                rule_ = dict(kind="malformed", malformed=mode)
+                if mode == "token_loop":
                     # A loop is a loop only if it goes on: once, it is a page answered twice.
                     fired += 1
-                    rules.append(dict(rule_, method=method, path=path, count=None, skip=skip))
+                    rules.append(
+                        dict(rule_, method=method, path=path, count=None, skip=skip)
+                    )
                     continue
-            elif kind == 'lost':
-                method, path = ROUTES[data.draw(st.sampled_from(['create', 'delete']), label='route')]
-                rule_ = dict(kind='drop_after_apply')
+            elif kind == "lost":
+                method, path = ROUTES[
+                    data.draw(st.sampled_from(["create", "delete"]), label="route")
+                ]
+                rule_ = dict(kind="drop_after_apply")
             else:
-                method, path = ROUTES[data.draw(st.sampled_from(COMMON_ROUTES), label='route')]
-                status = data.draw(st.sampled_from([500, 502, 503]), label='status')
-                rule_ = dict(kind='drop') if kind == 'dropped' else dict(kind='status', status=429 if kind == '429'
-                                                                         else status)
+                method, path = ROUTES[
+                    data.draw(st.sampled_from(COMMON_ROUTES), label="route")
+                ]
+                status = data.draw(st.sampled_from([500, 502, 503]), label="status")
+                rule_ = (
+                    dict(kind="drop")
+                    if kind == "dropped"
+                    else dict(kind="status", status=429 if kind == "429" else status)
+                )
             if fired + count > MAX_FAULTS:
                 break
             fired += count
@@ -349,108 +460,191 @@ class BirdMachine(RuleBasedStateMachine):
     # -- rules: runs --------------------------------------------------------------------------------
     @rule(data=st.data(), check=st.booleans(), key_in_env=st.booleans())
     def run_single_module(self, data, check, key_in_env):
-        FIGURES.add('steps')
-        ws = [WS1, WS2][data.draw(st.integers(0, 1), label='workspace')]
+        FIGURES.add("steps")
+        ws = [WS1, WS2][data.draw(st.integers(0, 1), label="workspace")]
         entry = self.draw_entries(data, ws, 1)[0]
-        args = dict(entry.options(), workspace_id=ws, api_url=self.sim.url, timeout=5, retries=RETRIES,
-                    wait_timeout=15)
+        args = dict(
+            entry.options(),
+            workspace_id=ws,
+            api_url=self.sim.url,
+            timeout=5,
+            retries=RETRIES,
+            wait_timeout=15,
+        )
         if not key_in_env:
-            args['access_key'] = self.key
+            args["access_key"] = self.key
 
         def execute():
-            result, printed = self._in_process('bird_voice_connector', args, check, key_in_env)
+            result, printed = self._in_process(
+                "bird_voice_connector", args, check, key_in_env
+            )
             return single_outcome(result, printed, entry)
-        self.judge('module', [Block(ws, (entry,), False, False, 10)], check, self.draw_faults(data), execute)
+
+        self.judge(
+            "module",
+            [Block(ws, (entry,), False, False, 10)],
+            check,
+            self.draw_faults(data),
+            execute,
+        )
 
     @rule(data=st.data(), check=st.booleans(), diff=st.booleans())
     def run_batch_module(self, data, check, diff):
-        FIGURES.add('steps')
+        FIGURES.add("steps")
         blocks = self.draw_blocks(data)
-        args = dict(workspaces=[b.options() for b in blocks], api_url=self.sim.url, access_key=self.key, timeout=5,
-                    retries=RETRIES, wait_timeout=15, concurrency=[8, 1, 32][data.draw(st.integers(0, 2))])
+        args = dict(
+            workspaces=[b.options() for b in blocks],
+            api_url=self.sim.url,
+            access_key=self.key,
+            timeout=5,
+            retries=RETRIES,
+            wait_timeout=15,
+            concurrency=[8, 1, 32][data.draw(st.integers(0, 2))],
+        )
 
         def execute():
-            result, printed = self._in_process('bird_voice_connectors', args, check, False, diff)
-            return batch_outcome('batch', result, {'result': json.dumps(result), 'stderr': printed})
-        self.judge('batch', blocks, check, self.draw_faults(data), execute)
+            result, printed = self._in_process(
+                "bird_voice_connectors", args, check, False, diff
+            )
+            return batch_outcome(
+                "batch", result, {"result": json.dumps(result), "stderr": printed}
+            )
+
+        self.judge("batch", blocks, check, self.draw_faults(data), execute)
 
     @precondition(lambda self: self.role_runs < self.ROLE_RUNS)
     @rule(data=st.data(), check=st.booleans(), key_in_vars=st.booleans())
     def run_role(self, data, check, key_in_vars):
-        FIGURES.add('steps')
+        FIGURES.add("steps")
         self.role_runs += 1
         blocks = self.draw_blocks(data)
         path, out, extra = self._role_playbook(blocks, key_in_vars)
-        verbose, diff = data.draw(st.integers(0, 3), label='-vvvv') == 0, data.draw(st.booleans(), label='--diff')
-        args = ['-vvvv'] if verbose else []
-        args += ['--diff'] if diff else []
-        args += ['--check'] if check else []
+        verbose, diff = data.draw(st.integers(0, 3), label="-vvvv") == 0, data.draw(
+            st.booleans(), label="--diff"
+        )
+        args = ["-vvvv"] if verbose else []
+        args += ["--diff"] if diff else []
+        args += ["--check"] if check else []
         env = runs.ansible_env(self.sim, access_key=None if key_in_vars else self.key)
 
         def execute():
             run = runs.run_playbook(path, env, out_file=out, args=args + extra)
             saved = run.result if isinstance(run.result, dict) else {}
-            outcome = batch_outcome('role', saved.get('result'), run.texts)
+            outcome = batch_outcome("role", saved.get("result"), run.texts)
             if not outcome.failed and run.rc != 0:
-                outcome.failed, outcome.msg = True, 'ansible-playbook exited %d: %s' % (run.rc, run.stdout[-1500:])
+                outcome.failed, outcome.msg = True, "ansible-playbook exited %d: %s" % (
+                    run.rc,
+                    run.stdout[-1500:],
+                )
             if not outcome.failed:
                 # Each host's fact is its own rows: the play has one host.
-                assert saved.get('provisioned') == outcome.rows, (saved.get('provisioned'), outcome.rows)
+                assert saved.get("provisioned") == outcome.rows, (
+                    saved.get("provisioned"),
+                    outcome.rows,
+                )
             # The play's become really is on, and cannot work: the role succeeded without it.
-            assert (saved.get('probe') or {}).get('failed'), 'the become probe did not fail: %s' % saved
+            assert (saved.get("probe") or {}).get("failed"), (
+                "the become probe did not fail: %s" % saved
+            )
             return outcome
-        rerun = dict(workspaces=[dict(b.options(), owner='localhost') for b in blocks], api_url=self.sim.url,
-                     access_key=self.key, timeout=5, retries=RETRIES, wait_timeout=15)
-        self.judge('role', blocks, check, self.draw_faults(data), execute,
-                   rerun=lambda: run_in_process('bird_voice_connectors', rerun))
+
+        rerun = dict(
+            workspaces=[dict(b.options(), owner="localhost") for b in blocks],
+            api_url=self.sim.url,
+            access_key=self.key,
+            timeout=5,
+            retries=RETRIES,
+            wait_timeout=15,
+        )
+        self.judge(
+            "role",
+            blocks,
+            check,
+            self.draw_faults(data),
+            execute,
+            rerun=lambda: run_in_process("bird_voice_connectors", rerun),
+        )
 
     # -- rules: Bird changed behind the collection's back, the API's variants -----------------------
     @rule(data=st.data())
     def change_bird_behind_its_back(self, data):
         """Delete a connector, or add a Voice connector (version 1 or 2, its channel at once or soon),
         or add a connector of another platform, as someone else would in Bird's app."""
-        FIGURES.add('steps')
-        change = data.draw(st.sampled_from(['delete', 'voice-messagebird:1', 'voice-messagebird:2', OTHER_PLATFORM]),
-                           label='change')
+        FIGURES.add("steps")
+        change = data.draw(
+            st.sampled_from(
+                ["delete", "voice-messagebird:1", "voice-messagebird:2", OTHER_PLATFORM]
+            ),
+            label="change",
+        )
         state = self.sim.state()
-        if change == 'delete':
-            found = sorted((ws, c.get('connectorTemplateRef'), (c.get('arguments') or {}).get('phoneNumberId'),
-                            c['id']) for ws, w in state['workspaces'].items() for c in w['connectors'])
-            chosen = pick(data, found, 'connector')
+        if change == "delete":
+            found = sorted(
+                (
+                    ws,
+                    c.get("connectorTemplateRef"),
+                    (c.get("arguments") or {}).get("phoneNumberId"),
+                    c["id"],
+                )
+                for ws, w in state["workspaces"].items()
+                for c in w["connectors"]
+            )
+            chosen = pick(data, found, "connector")
             if chosen is not None:
                 self.sim.delete_connector(chosen[0], chosen[3])
-                FIGURES.add('admin: connector deleted')
+                FIGURES.add("admin: connector deleted")
             return
         if change == OTHER_PLATFORM:
-            taken = set((ws, (c.get('arguments') or {}).get('phoneNumberId')) for ws, w in state['workspaces'].items()
-                        for c in w['connectors'] if c.get('connectorTemplateRef') == OTHER_PLATFORM)
-            free = [(ws, n) for ws in (WS1, WS2) for n in NUMBERS[ws] if (ws, number_id(n)) not in taken]
+            taken = set(
+                (ws, (c.get("arguments") or {}).get("phoneNumberId"))
+                for ws, w in state["workspaces"].items()
+                for c in w["connectors"]
+                if c.get("connectorTemplateRef") == OTHER_PLATFORM
+            )
+            free = [
+                (ws, n)
+                for ws in (WS1, WS2)
+                for n in NUMBERS[ws]
+                if (ws, number_id(n)) not in taken
+            ]
         else:
             voice = voice_map(state)
-            free = [(ws, n) for ws in (WS1, WS2) for n in VOICE[ws] if (ws, number_id(n)) not in voice]
-        chosen = pick(data, free, 'number')
-        pending = data.draw(st.booleans(), label='channel pending')
+            free = [
+                (ws, n)
+                for ws in (WS1, WS2)
+                for n in VOICE[ws]
+                if (ws, number_id(n)) not in voice
+            ]
+        chosen = pick(data, free, "number")
+        pending = data.draw(st.booleans(), label="channel pending")
         if chosen is not None:
-            self.sim.insert_connector(chosen[0], number_id(chosen[1]), template=change,
-                                      channel_delay=0.3 if pending and change != OTHER_PLATFORM else 0.0)
-            FIGURES.add('admin: %s connector added' % change)
+            self.sim.insert_connector(
+                chosen[0],
+                number_id(chosen[1]),
+                template=change,
+                channel_delay=0.3 if pending and change != OTHER_PLATFORM else 0.0,
+            )
+            FIGURES.add("admin: %s connector added" % change)
 
     @rule(data=st.data())
     def switch_an_api_variant(self, data):
-        FIGURES.add('steps')
-        name = data.draw(st.sampled_from(sorted(API_VARIANTS)), label='variant')
+        FIGURES.add("steps")
+        name = data.draw(st.sampled_from(sorted(API_VARIANTS)), label="variant")
         value = data.draw(st.sampled_from(API_VARIANTS[name]), label=name)
         self.sim.update_config({name: value})
-        FIGURES.add('API variants switched')
+        FIGURES.add("API variants switched")
 
     # -- running and judging ----------------------------------------------------------------------------
     def _in_process(self, module, args, check, key_in_env, diff=False):
-        saved = dict((name, os.environ.get(name)) for name in ('BIRD_ACCESS_KEY', 'BIRD_API_URL', 'BIRD_WORKSPACE_ID'))
+        saved = dict(
+            (name, os.environ.get(name))
+            for name in ("BIRD_ACCESS_KEY", "BIRD_API_URL", "BIRD_WORKSPACE_ID")
+        )
         try:
             for name in saved:
                 os.environ.pop(name, None)
             if key_in_env:
-                os.environ['BIRD_ACCESS_KEY'] = self.key
+                os.environ["BIRD_ACCESS_KEY"] = self.key
             return run_in_process(module, args, check=check, diff=diff)
         finally:
             for name, value in saved.items():
@@ -461,50 +655,97 @@ class BirdMachine(RuleBasedStateMachine):
 
     def _role_playbook(self, blocks, key_in_vars):
         index = self.role_runs
-        out = os.path.join(self.tmp, 'role%d.json' % index)
-        role_vars = dict(voice_channels_workspaces=[b.options() for b in blocks], voice_channels_retries=RETRIES,
-                         voice_channels_timeout=5, voice_channels_wait_timeout=15)
+        out = os.path.join(self.tmp, "role%d.json" % index)
+        role_vars = dict(
+            voice_channels_workspaces=[b.options() for b in blocks],
+            voice_channels_retries=RETRIES,
+            voice_channels_timeout=5,
+            voice_channels_wait_timeout=15,
+        )
         extra = []
         if key_in_vars:
             # As from a vault: a variables file, never the command line.
-            secrets = os.path.join(self.tmp, 'secrets%d.json' % index)
-            with open(secrets, 'w', encoding='utf-8') as handle:
-                json.dump({'bird_key': self.key}, handle)
-            role_vars['voice_channels_access_key'] = '{{ bird_key }}'
-            extra = ['-e', '@' + secrets]
-        saved = ("{{ {'result': voice_channels_result | default(None), 'provisioned': voice_channels_provisioned "
-                 "| default(None), 'probe': become_probe | default(None)} | to_json }}")
+            secrets = os.path.join(self.tmp, "secrets%d.json" % index)
+            with open(secrets, "w", encoding="utf-8") as handle:
+                json.dump({"bird_key": self.key}, handle)
+            role_vars["voice_channels_access_key"] = "{{ bird_key }}"
+            extra = ["-e", "@" + secrets]
+        saved = (
+            "{{ {'result': voice_channels_result | default(None), 'provisioned': voice_channels_provisioned "
+            "| default(None), 'probe': become_probe | default(None)} | to_json }}"
+        )
         play = {
-            'name': 'Voice channels under the play\'s become', 'hosts': 'localhost', 'gather_facts': False,
-            'become': True,
+            "name": "Voice channels under the play's become",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "become": True,
             # No become works here: a role task that used it would fail.
-            'become_user': 'nobody',
-            'vars': {'ansible_become_exe': '/nonexistent/become', 'ansible_become_method': 'sudo'},
-            'tasks': [
-                {'name': 'Show that become is on and fails here', 'ansible.builtin.command': 'true',
-                 'register': 'become_probe', 'ignore_errors': True, 'check_mode': False},
-                {'name': 'Run the role', 'block': [
-                    {'name': 'Provision', 'ansible.builtin.include_role': {'name': runs.ROLE}, 'vars': role_vars}],
-                 'rescue': [{'name': 'Keep going', 'ansible.builtin.debug': {'msg': 'the role failed'}}],
-                 'always': [{'name': 'Save', 'become': False, 'check_mode': False, 'diff': False,
-                             'ansible.builtin.copy': {'content': saved, 'dest': out, 'mode': '0600'}}]},
+            "become_user": "nobody",
+            "vars": {
+                "ansible_become_exe": "/nonexistent/become",
+                "ansible_become_method": "sudo",
+            },
+            "tasks": [
+                {
+                    "name": "Show that become is on and fails here",
+                    "ansible.builtin.command": "true",
+                    "register": "become_probe",
+                    "ignore_errors": True,
+                    "check_mode": False,
+                },
+                {
+                    "name": "Run the role",
+                    "block": [
+                        {
+                            "name": "Provision",
+                            "ansible.builtin.include_role": {"name": runs.ROLE},
+                            "vars": role_vars,
+                        }
+                    ],
+                    "rescue": [
+                        {
+                            "name": "Keep going",
+                            "ansible.builtin.debug": {"msg": "the role failed"},
+                        }
+                    ],
+                    "always": [
+                        {
+                            "name": "Save",
+                            "become": False,
+                            "check_mode": False,
+                            "diff": False,
+                            "ansible.builtin.copy": {
+                                "content": saved,
+                                "dest": out,
+                                "mode": "0600",
+                            },
+                        }
+                    ],
+                },
             ],
         }
-        path = runs.write_plays(os.path.join(self.tmp, 'role%d.yml' % index), [play])
+        path = runs.write_plays(os.path.join(self.tmp, "role%d.yml" % index), [play])
         return path, out, extra
 
     def judge(self, kind, blocks, check, faults, execute, rerun=None):
         """Run ``execute()`` once with ``faults`` armed and check every property; re-run a real success
         without faults (``rerun()``, or ``execute()`` again)."""
-        FIGURES.add('runs')
-        FIGURES.add('runs: %s%s' % (kind, ' (check mode)' if check else ''))
-        FIGURES.add('fault rules armed', len(faults))
+        FIGURES.add("runs")
+        FIGURES.add("runs: %s%s" % (kind, " (check mode)" if check else ""))
+        FIGURES.add("fault rules armed", len(faults))
         for block in blocks:
-            FIGURES.add('asked: exclusive', block.exclusive)
-            FIGURES.add('asked: all_voice_numbers', block.all_voice_numbers)
+            FIGURES.add("asked: exclusive", block.exclusive)
+            FIGURES.add("asked: all_voice_numbers", block.all_voice_numbers)
             for entry in block.entries:
-                FIGURES.add('asked: numbers by %s' % {'e164': 'E.164', 'id': 'id', 'both': 'both forms',
-                                                      'mismatch': 'both forms disagreeing'}[entry.form])
+                FIGURES.add(
+                    "asked: numbers by %s"
+                    % {
+                        "e164": "E.164",
+                        "id": "id",
+                        "both": "both forms",
+                        "mismatch": "both forms disagreeing",
+                    }[entry.form]
+                )
         self.sim.clear_faults()
         if faults:
             self.sim.add_faults(faults)
@@ -518,108 +759,196 @@ class BirdMachine(RuleBasedStateMachine):
         after_state, after_stats = self.sim.state(), self.sim.stats()
         self.sim.clear_faults()
         voice_after = voice_map(after_state)
-        fired = dict((k, after_stats['faults_fired'][k] - before_stats['faults_fired'].get(k, 0))
-                     for k in after_stats['faults_fired'])
+        fired = dict(
+            (k, after_stats["faults_fired"][k] - before_stats["faults_fired"].get(k, 0))
+            for k in after_stats["faults_fired"]
+        )
         FIGURES.faults.update(dict((k, v) for k, v in fired.items() if v))
-        writes = after_stats['writes'] - before_stats['writes']
-        applied = after_stats['writes_applied'] - before_stats['writes_applied']
-        changed_numbers = set(k for k in set(voice) | set(voice_after) if voice.get(k) != voice_after.get(k))
-        where = '%s run (check=%s), faults %s, fired %s: %r' % (kind, check, faults, fired, outcome)
+        writes = after_stats["writes"] - before_stats["writes"]
+        applied = after_stats["writes_applied"] - before_stats["writes_applied"]
+        changed_numbers = set(
+            k
+            for k in set(voice) | set(voice_after)
+            if voice.get(k) != voice_after.get(k)
+        )
+        where = "%s run (check=%s), faults %s, fired %s: %r" % (
+            kind,
+            check,
+            faults,
+            fired,
+            outcome,
+        )
 
         # 1, 7: no duplicate, no leak; other platforms untouched.
-        assert duplicates(after_state) == {}, 'duplicate Voice connectors %s after %s' % (duplicates(after_state), where)
+        assert (
+            duplicates(after_state) == {}
+        ), "duplicate Voice connectors %s after %s" % (duplicates(after_state), where)
         leaks = find_leaks(self.key, outcome.texts)
-        assert leaks == [], 'the key leaked: %s in %s' % (leaks, where)
-        assert other_map(after_state) == others, 'a connector of another platform was touched by %s' % where
-        assert (applied > 0) == bool(changed_numbers), 'writes_applied %d but changed %s: %s' % (
-            applied, sorted(changed_numbers), where)
+        assert leaks == [], "the key leaked: %s in %s" % (leaks, where)
+        assert other_map(after_state) == others, (
+            "a connector of another platform was touched by %s" % where
+        )
+        assert (applied > 0) == bool(
+            changed_numbers
+        ), "writes_applied %d but changed %s: %s" % (
+            applied,
+            sorted(changed_numbers),
+            where,
+        )
         # 2: check mode writes nothing.
         if check:
-            assert writes == 0 and not changed_numbers, '%d writes in check mode: %s' % (writes, where)
+            assert (
+                writes == 0 and not changed_numbers
+            ), "%d writes in check mode: %s" % (writes, where)
         # 5: unusable input fails before any write, saying so.
         if unusable or over:
-            FIGURES.add('runs: refused input')
-            assert outcome.failed, 'input that cannot work (%s) did not fail: %s' % (unusable + over, where)
-            assert writes == 0, 'input that cannot work wrote %d times: %s' % (writes, where)
-            assert outcome.msg.startswith(NOTHING_CHANGED), 'unclear refusal: %s' % where
+            FIGURES.add("runs: refused input")
+            assert outcome.failed, "input that cannot work (%s) did not fail: %s" % (
+                unusable + over,
+                where,
+            )
+            assert writes == 0, "input that cannot work wrote %d times: %s" % (
+                writes,
+                where,
+            )
+            assert outcome.msg.startswith(NOTHING_CHANGED), (
+                "unclear refusal: %s" % where
+            )
             return
-        retryable = all(rule_['kind'] != 'malformed' for rule_ in faults)
+        retryable = all(rule_["kind"] != "malformed" for rule_ in faults)
         if retryable:
-            assert not outcome.failed, 'bounded, retryable faults, and the run failed: %s' % where
-        if fired.get('malformed'):
-            assert outcome.failed, 'a malformed list answer was taken for an answer: %s' % where
+            assert not outcome.failed, (
+                "bounded, retryable faults, and the run failed: %s" % where
+            )
+        if fired.get("malformed"):
+            assert outcome.failed, (
+                "a malformed list answer was taken for an answer: %s" % where
+            )
         if outcome.failed:
-            FIGURES.add('runs: failed honestly')
-            assert runs.is_clear_message(outcome.msg), 'unclear failure: %s' % where
-            assert fired.get('malformed'), 'a failure without a fault that explains it: %s' % where
+            FIGURES.add("runs: failed honestly")
+            assert runs.is_clear_message(outcome.msg), "unclear failure: %s" % where
+            assert fired.get("malformed"), (
+                "a failure without a fault that explains it: %s" % where
+            )
             if changed_numbers:
-                assert outcome.changed, 'a failed run denies the change it made (%s): %s' % (
-                    sorted(changed_numbers), where)
+                assert (
+                    outcome.changed
+                ), "a failed run denies the change it made (%s): %s" % (
+                    sorted(changed_numbers),
+                    where,
+                )
             self._never_denied(outcome.rows, changed_numbers, where)
             return
-        FIGURES.add('runs: succeeded')
+        FIGURES.add("runs: succeeded")
         # 2, 3: changed is exactly what changed (check mode: what would).
         expected = unmet if check else changed_numbers
-        assert bool(outcome.changed) == bool(expected), 'changed=%s, but %s: %s' % (
-            outcome.changed, sorted(expected) or 'nothing changed', where)
+        assert bool(outcome.changed) == bool(expected), "changed=%s, but %s: %s" % (
+            outcome.changed,
+            sorted(expected) or "nothing changed",
+            where,
+        )
         for row in outcome.rows:
-            key = (row['workspace_id'], row.get('phone_number_id'))
-            if row.get('phone_number_id') is None:
-                assert not row['changed'], 'a row without a number reports a change: %s' % where
+            key = (row["workspace_id"], row.get("phone_number_id"))
+            if row.get("phone_number_id") is None:
+                assert not row["changed"], (
+                    "a row without a number reports a change: %s" % where
+                )
                 continue
-            assert bool(row['changed']) == (key in expected), 'row %s: changed=%s: %s' % (key, row['changed'], where)
+            assert bool(row["changed"]) == (
+                key in expected
+            ), "row %s: changed=%s: %s" % (key, row["changed"], where)
         if check:
             return
         # 4: left Bird as asked, and changed only what had to change.
-        assert changed_numbers == unmet, 'changed %s, but %s had to change: %s' % (
-            sorted(changed_numbers), sorted(unmet), where)
-        assert expectation(blocks, voice_after)[1] == set(), 'Bird is not as asked after a success: %s' % where
+        assert changed_numbers == unmet, "changed %s, but %s had to change: %s" % (
+            sorted(changed_numbers),
+            sorted(unmet),
+            where,
+        )
+        assert expectation(blocks, voice_after)[1] == set(), (
+            "Bird is not as asked after a success: %s" % where
+        )
         for row in outcome.rows:
-            key = (row['workspace_id'], row.get('phone_number_id'))
-            if row['state'] == 'present' and row.get('phone_number_id') in E164_OF:
+            key = (row["workspace_id"], row.get("phone_number_id"))
+            if row["state"] == "present" and row.get("phone_number_id") in E164_OF:
                 channel = self._channel(after_state, key)
-                assert channel and row.get('channel_id') == channel, 'row %s: channel %s, Bird has %s: %s' % (
-                    key, row.get('channel_id'), channel, where)
+                assert (
+                    channel and row.get("channel_id") == channel
+                ), "row %s: channel %s, Bird has %s: %s" % (
+                    key,
+                    row.get("channel_id"),
+                    channel,
+                    where,
+                )
         # 6: a converged re-run writes nothing.
         self._rerun(kind, rerun, execute, where)
 
     def _never_denied(self, rows, changed_numbers, where):
         for row in rows:
-            key = (row.get('workspace_id'), row.get('phone_number_id'))
+            key = (row.get("workspace_id"), row.get("phone_number_id"))
             if key in changed_numbers:
-                assert row.get('changed'), 'row %s changed in Bird but reports changed=false: %s' % (key, where)
+                assert row.get(
+                    "changed"
+                ), "row %s changed in Bird but reports changed=false: %s" % (key, where)
 
     @staticmethod
     def _channel(state, key):
-        for connector in state['workspaces'][key[0]]['connectors']:
-            if ((connector.get('connectorTemplateRef') or '').split(':')[0] == VOICE_SLUG
-                    and (connector.get('arguments') or {}).get('phoneNumberId') == key[1]):
-                return (connector.get('channel') or {}).get('channelId')
+        for connector in state["workspaces"][key[0]]["connectors"]:
+            if (connector.get("connectorTemplateRef") or "").split(":")[
+                0
+            ] == VOICE_SLUG and (connector.get("arguments") or {}).get(
+                "phoneNumberId"
+            ) == key[
+                1
+            ]:
+                return (connector.get("channel") or {}).get("channelId")
         return None
 
     def _rerun(self, kind, rerun, execute, where):
-        FIGURES.add('converged re-runs')
-        before = self.sim.stats()['writes']
+        FIGURES.add("converged re-runs")
+        before = self.sim.stats()["writes"]
         if rerun is not None:
             result, printed = rerun()
-            again = batch_outcome(kind, result, {'result': json.dumps(result), 'stderr': printed})
+            again = batch_outcome(
+                kind, result, {"result": json.dumps(result), "stderr": printed}
+            )
         else:
             again = execute()
-        writes = self.sim.stats()['writes'] - before
-        assert not again.failed and not again.changed and writes == 0, (
-            'the re-run of a converged %s run: %r, %d writes (first: %s)' % (kind, again, writes, where))
-        assert find_leaks(self.key, again.texts) == [], 'the key leaked in a re-run of %s' % where
+        writes = self.sim.stats()["writes"] - before
+        assert (
+            not again.failed and not again.changed and writes == 0
+        ), "the re-run of a converged %s run: %r, %d writes (first: %s)" % (
+            kind,
+            again,
+            writes,
+            where,
+        )
+        assert find_leaks(self.key, again.texts) == [], (
+            "the key leaked in a re-run of %s" % where
+        )
 
 
 # -- profiles ---------------------------------------------------------------------------------
 
+
 def profile(examples, steps, derandomize=True, shrink=False):
     """Settings of a run of the machine: ``examples`` sequences of up to ``steps`` steps."""
     from hypothesis import Phase  # pylint: disable=import-outside-toplevel
-    phases = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else [])
-    return settings(max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=derandomize,
-                    database=None, phases=phases, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-                    print_blob=False)
+
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] + (
+        [Phase.shrink] if shrink else []
+    )
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=derandomize,
+        database=None,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
 
 
 BOUNDED = profile(examples=6, steps=20)
@@ -627,11 +956,11 @@ BOUNDED = profile(examples=6, steps=20)
 
 def machine_with(role_runs):
     """The machine with ``role_runs`` ansible-playbook role runs per example."""
-    return type('BirdMachine%d' % role_runs, (BirdMachine,), {'ROLE_RUNS': role_runs})
+    return type("BirdMachine%d" % role_runs, (BirdMachine,), {"ROLE_RUNS": role_runs})
 
 
 def print_figures(out=sys.stdout):
     for name, value in sorted(FIGURES.counts.items()):
-        out.write('  %-44s %6s\n' % (name, value))
+        out.write("  %-44s %6s\n" % (name, value))
     for name, value in sorted(FIGURES.faults.items()):
-        out.write('  %-44s %6s\n' % ('faults fired: ' + name, value))
+        out.write("  %-44s %6s\n" % ("faults fired: " + name, value))

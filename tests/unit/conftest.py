@@ -19,14 +19,19 @@ def _install_collection_finder():
     if any(isinstance(finder, _AnsibleCollectionFinder) for finder in sys.meta_path):
         return
     for entry in sys.path:
-        if os.path.isdir(os.path.join(entry, 'ansible_collections', 'bird', 'engagements')):
-            _AnsibleCollectionFinder(paths=[entry])._install()  # pylint: disable=protected-access
+        if os.path.isdir(
+            os.path.join(entry, "ansible_collections", "bird", "engagements")
+        ):
+            finder = _AnsibleCollectionFinder(paths=[entry])
+            finder._install()  # pylint: disable=protected-access  # as ansible-test does
             return
 
 
 _install_collection_finder()
 
-from ansible_collections.bird.engagements.tests.unit import helpers  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.bird.engagements.tests.unit import (  # noqa: E402  pylint: disable=wrong-import-position
+    helpers,
+)
 
 
 @pytest.fixture
@@ -36,10 +41,10 @@ def module_env(monkeypatch):
     def start(**config):
         sim = helpers.simulator(**config)
         helpers.use_simulator(monkeypatch, sim)
-        for name in ('BIRD_ACCESS_KEY', 'BIRD_API_URL', 'BIRD_WORKSPACE_ID'):
+        for name in ("BIRD_ACCESS_KEY", "BIRD_API_URL", "BIRD_WORKSPACE_ID"):
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv('BIRD_ACCESS_KEY', helpers.DEMO_KEY)
-        monkeypatch.setenv('BIRD_API_URL', helpers.IN_MEMORY_URL)
+        monkeypatch.setenv("BIRD_ACCESS_KEY", helpers.DEMO_KEY)
+        monkeypatch.setenv("BIRD_API_URL", helpers.IN_MEMORY_URL)
         return sim
 
     return start

@@ -4,45 +4,61 @@
 """The voice_channel_id lookup: channel ids in the order of the terms, options from the environment."""
 
 import pytest
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.bird.engagements.tests.unit.helpers import DEMO_KEY, N101, N102, WS1
+from ansible_collections.bird.engagements.tests.unit.helpers import (
+    DEMO_KEY,
+    N101,
+    N102,
+    WS1,
+)
 
 
 @pytest.fixture
 def lookup():
-    return lookup_loader.get('bird.engagements.voice_channel_id')
+    return lookup_loader.get("bird.engagements.voice_channel_id")
 
 
-def test_channel_ids_in_the_order_of_the_terms_with_the_key_only_in_the_environment(module_env, monkeypatch, lookup):
+def test_channel_ids_in_the_order_of_the_terms_with_the_key_only_in_the_environment(
+    module_env, monkeypatch, lookup
+):
     sim = module_env()
-    monkeypatch.setenv('BIRD_WORKSPACE_ID', WS1)
+    monkeypatch.setenv("BIRD_WORKSPACE_ID", WS1)
     first = sim.insert_connector(WS1, N101)
     second = sim.insert_connector(WS1, N102)
-    found = lookup.run([N102, '+31201230101'], variables={})
-    assert found == [second['channel']['channelId'], first['channel']['channelId']]
+    found = lookup.run([N102, "+31201230101"], variables={})
+    assert found == [second["channel"]["channelId"], first["channel"]["channelId"]]
 
 
 def test_a_term_without_a_channel_fails_naming_it_and_never_the_key(module_env, lookup):
     module_env()
     with pytest.raises(AnsibleLookupError) as info:
-        lookup.run(['+31201230101'], variables={}, workspace_id=WS1)
-    assert '+31201230101 has no Voice connector' in str(info.value)
+        lookup.run(["+31201230101"], variables={}, workspace_id=WS1)
+    assert "+31201230101 has no Voice connector" in str(info.value)
     assert DEMO_KEY not in str(info.value)
 
 
 def test_empty_environment_values_count_as_unset(module_env, monkeypatch, lookup):
     module_env()
-    monkeypatch.setenv('BIRD_WORKSPACE_ID', '')
-    with pytest.raises(AnsibleLookupError, match='workspace_id .or BIRD_WORKSPACE_ID. must be a UUID'):
-        lookup.run(['+31201230101'], variables={})
+    monkeypatch.setenv("BIRD_WORKSPACE_ID", "")
+    with pytest.raises(
+        AnsibleLookupError, match="workspace_id .or BIRD_WORKSPACE_ID. must be a UUID"
+    ):
+        lookup.run(["+31201230101"], variables={})
 
 
 def test_an_echoed_key_is_scrubbed_from_api_errors(module_env, lookup):
     sim = module_env()
-    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 400, 'echo_headers': True})
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/connectors$",
+            "kind": "status",
+            "status": 400,
+            "echo_headers": True,
+        }
+    )
     with pytest.raises(AnsibleLookupError) as info:
-        lookup.run(['+31201230101'], variables={}, workspace_id=WS1)
-    assert 'HTTP 400' in str(info.value) and DEMO_KEY not in str(info.value)
+        lookup.run(["+31201230101"], variables={}, workspace_id=WS1)
+    assert "HTTP 400" in str(info.value) and DEMO_KEY not in str(info.value)

@@ -5,26 +5,39 @@
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import Deadline
 from ansible_collections.bird.engagements.plugins.module_utils._create import Creator
-from ansible_collections.bird.engagements.plugins.module_utils._desired import group_workspaces, request_from_batch
-from ansible_collections.bird.engagements.plugins.module_utils._identity import template_slug
+from ansible_collections.bird.engagements.plugins.module_utils._desired import (
+    group_workspaces,
+    request_from_batch,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    template_slug,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._plan import Planner
 from ansible_collections.bird.engagements.plugins.module_utils._report import Outcome
-from ansible_collections.bird.engagements.plugins.module_utils._service import Parallel, run
+from ansible_collections.bird.engagements.plugins.module_utils._service import (
+    Parallel,
+    run,
+)
 from ansible_collections.bird.engagements.tests.unit import helpers
 
 
 def batch(workspaces, check_mode=False, **options):
     """A request from ``bird_voice_connectors`` parameters (defaults as the module's)."""
-    params = dict(connector_template_ref='voice-messagebird:1', wait=True, wait_timeout=10, concurrency=8)
+    params = dict(
+        connector_template_ref="voice-messagebird:1",
+        wait=True,
+        wait_timeout=10,
+        concurrency=8,
+    )
     params.update(options)
-    params['workspaces'] = [dict(w) for w in workspaces]
+    params["workspaces"] = [dict(w) for w in workspaces]
     return request_from_batch(params, check_mode)
 
 
 def one(workspace_id, numbers, **options):
     """A request for one workspace; ``numbers`` are dicts such as ``{'phone_number': '+31...'}``."""
     workspace = dict(workspace_id=workspace_id, numbers=list(numbers))
-    for name in ('exclusive', 'all_voice_numbers', 'max_deletions', 'owner'):
+    for name in ("exclusive", "all_voice_numbers", "max_deletions", "owner"):
         if name in options:
             workspace[name] = options.pop(name)
     return batch([workspace], **options)
@@ -36,7 +49,9 @@ def execute(sim, req, retries=3, key=helpers.DEMO_KEY, sleep=helpers.quick_sleep
 
 
 def messages(report):
-    return [o.failure.message for o in report.failures] + [p.message for p in report.problems]
+    return [o.failure.message for o in report.failures] + [
+        p.message for p in report.problems
+    ]
 
 
 def planned(sim, req, retries=3):
@@ -50,6 +65,12 @@ def planned(sim, req, retries=3):
 
 def create(client, outcomes, wait_timeout=5):
     """Send the creates of planned outcomes, as the service does."""
-    creator = Creator(client, 'voice-messagebird:1', 'voice-messagebird', Deadline(wait_timeout), Parallel(4),
-                      helpers.quick_sleep)
-    creator.create_all([o for o in outcomes if o.step.action == 'create'])
+    creator = Creator(
+        client,
+        "voice-messagebird:1",
+        "voice-messagebird",
+        Deadline(wait_timeout),
+        Parallel(4),
+        helpers.quick_sleep,
+    )
+    creator.create_all([o for o in outcomes if o.step.action == "create"])

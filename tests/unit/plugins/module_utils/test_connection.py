@@ -4,7 +4,6 @@
 """Connection options: environment fallbacks, checks before any request, the client they make."""
 
 import pytest
-
 from ansible.module_utils.basic import AnsibleFallbackNotFound
 
 from ansible_collections.bird.engagements.plugins.module_utils._connection import (
@@ -16,70 +15,95 @@ from ansible_collections.bird.engagements.plugins.module_utils._connection impor
     make_client,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
-from ansible_collections.bird.engagements.plugins.module_utils._module import env_fallback
+from ansible_collections.bird.engagements.plugins.module_utils._module import (
+    env_fallback,
+)
 
 
 def options(**given):
-    base = dict(access_key='key-1234567890', api_url=None, validate_certs=True, ca_path=None, timeout=30, retries=5)
+    base = dict(
+        access_key="key-1234567890",
+        api_url=None,
+        validate_certs=True,
+        ca_path=None,
+        timeout=30,
+        retries=5,
+    )
     base.update(given)
     return base
 
 
 def test_an_empty_environment_variable_counts_as_unset(monkeypatch):
     # AWX injects "" for an optional credential field left blank.
-    monkeypatch.setenv('BIRD_API_URL', '')
-    assert env_value('BIRD_API_URL') is None
+    monkeypatch.setenv("BIRD_API_URL", "")
+    assert env_value("BIRD_API_URL") is None
     with pytest.raises(AnsibleFallbackNotFound):
-        env_fallback('BIRD_API_URL')
-    monkeypatch.setenv('BIRD_API_URL', 'https://bird.example')
-    assert env_fallback('BIRD_API_URL') == 'https://bird.example'
+        env_fallback("BIRD_API_URL")
+    monkeypatch.setenv("BIRD_API_URL", "https://bird.example")
+    assert env_fallback("BIRD_API_URL") == "https://bird.example"
 
 
 def test_the_access_key_is_no_log_and_falls_back_to_the_environment():
     spec = connection_argument_spec(env_fallback)
-    assert spec['access_key']['no_log'] is True
-    assert spec['access_key']['fallback'] == (env_fallback, ['BIRD_ACCESS_KEY'])
-    assert spec['api_url']['fallback'] == (env_fallback, ['BIRD_API_URL'])
+    assert spec["access_key"]["no_log"] is True
+    assert spec["access_key"]["fallback"] == (env_fallback, ["BIRD_ACCESS_KEY"])
+    assert spec["api_url"]["fallback"] == (env_fallback, ["BIRD_API_URL"])
 
 
 def test_the_api_url_defaults_to_bird_and_a_pasted_newline_is_dropped():
-    given = options(access_key='key-1234567890\n')
+    given = options(access_key="key-1234567890\n")
     assert check_connection(given) == []
-    assert given['api_url'] == DEFAULT_API_URL and given['access_key'] == 'key-1234567890'
+    assert (
+        given["api_url"] == DEFAULT_API_URL and given["access_key"] == "key-1234567890"
+    )
     assert make_client(given).api_url == DEFAULT_API_URL
 
 
-@pytest.mark.parametrize('given,message', [
-    (dict(access_key='  '), 'access_key is empty'),
-    (dict(access_key='has space'), 'access_key holds a space'),
-    (dict(api_url='ftp://x'), "api_url 'ftp://x' is not an http(s) URL"),
-    (dict(ca_path='/nonexistent/ca.pem'), "ca_path '/nonexistent/ca.pem' is not a file"),
-    (dict(timeout=0), 'timeout must be at least 1 second'),
-    (dict(retries=-1), 'retries must be 0 or more'),
-])
+@pytest.mark.parametrize(
+    "given,message",
+    [
+        (dict(access_key="  "), "access_key is empty"),
+        (dict(access_key="has space"), "access_key holds a space"),
+        (dict(api_url="ftp://x"), "api_url 'ftp://x' is not an http(s) URL"),
+        (
+            dict(ca_path="/nonexistent/ca.pem"),
+            "ca_path '/nonexistent/ca.pem' is not a file",
+        ),
+        (dict(timeout=0), "timeout must be at least 1 second"),
+        (dict(retries=-1), "retries must be 0 or more"),
+    ],
+)
 def test_options_that_cannot_work_are_refused_before_any_request(given, message):
     with pytest.raises(InputError) as info:
         check_connection(options(**given))
     assert message in str(info.value)
-    assert 'has space' not in str(info.value)
+    assert "has space" not in str(info.value)
 
 
 def test_plain_http_and_unverified_tls_are_warned_about():
-    assert 'plain http' in check_connection(options(api_url='http://127.0.0.1:1'))[0]
-    assert 'not verified' in check_connection(options(api_url='https://x.example', validate_certs=False))[0]
+    assert "plain http" in check_connection(options(api_url="http://127.0.0.1:1"))[0]
+    assert (
+        "not verified"
+        in check_connection(options(api_url="https://x.example", validate_certs=False))[
+            0
+        ]
+    )
 
 
-@pytest.mark.parametrize('url,error,warning', [
-    ('https://api.bird.com', False, False),
-    ('http://127.0.0.1:8080', False, True),
-    ('ftp://api.bird.com', True, False),
-    ('api.bird.com', True, False),
-    ('', True, False),
-    ('https://api.bird.com?x=1', True, False),
-    ('https://api.bird.com:notaport', True, False),
-])
+@pytest.mark.parametrize(
+    "url,error,warning",
+    [
+        ("https://api.bird.com", False, False),
+        ("http://127.0.0.1:8080", False, True),
+        ("ftp://api.bird.com", True, False),
+        ("api.bird.com", True, False),
+        ("", True, False),
+        ("https://api.bird.com?x=1", True, False),
+        ("https://api.bird.com:notaport", True, False),
+    ],
+)
 def test_only_http_urls_with_a_host_are_accepted(url, error, warning):
     err, warn = check_api_url(url)
     assert bool(err) is error and bool(warn) is warning
     if err:
-        assert 'api_url' in err
+        assert "api_url" in err

@@ -10,58 +10,109 @@ from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     request_from_single,
 )
 
-WS1 = 'a1b2c3d4-0001-4000-8000-000000000001'
-N101 = 'b1b2c3d4-0001-4000-8000-000000000101'
+WS1 = "a1b2c3d4-0001-4000-8000-000000000001"
+N101 = "b1b2c3d4-0001-4000-8000-000000000101"
 
 
 def batch(workspaces, **options):
-    params = dict(connector_template_ref='voice-messagebird:1', wait=True, wait_timeout=120, concurrency=32)
+    params = dict(
+        connector_template_ref="voice-messagebird:1",
+        wait=True,
+        wait_timeout=120,
+        concurrency=32,
+    )
     params.update(options)
-    params['workspaces'] = workspaces
+    params["workspaces"] = workspaces
     return request_from_batch(params, check_mode=False)
 
 
 def test_every_problem_is_found_and_named_by_its_field():
-    req = batch([
-        {'workspace_id': 'not-a-uuid', 'numbers': [{'phone_number': '+31201230101'}]},
-        {'workspace_id': WS1, 'numbers': [
-            {'phone_number': '31201230101'},
-            {},
-            {'phone_number_id': '1234'},
-            {'phone_number': '+31201230102'},
-            {'phone_number': '+31201230102', 'state': 'gone'},
-            {'phone_number': '+31201230102'},
-            {'phone_number': '+31201230103', 'name': '  '},
-        ]},
-    ])
+    req = batch(
+        [
+            {
+                "workspace_id": "not-a-uuid",
+                "numbers": [{"phone_number": "+31201230101"}],
+            },
+            {
+                "workspace_id": WS1,
+                "numbers": [
+                    {"phone_number": "31201230101"},
+                    {},
+                    {"phone_number_id": "1234"},
+                    {"phone_number": "+31201230102"},
+                    {"phone_number": "+31201230102", "state": "gone"},
+                    {"phone_number": "+31201230102"},
+                    {"phone_number": "+31201230103", "name": "  "},
+                ],
+            },
+        ]
+    )
     errors = check_request(req)
-    assert errors[0].startswith('workspaces[0].workspace_id must be a UUID')
-    assert 'workspaces[1].numbers[0].phone_number must be an E.164' in errors[1] and 'quote it' in errors[1]
-    assert errors[2] == 'workspaces[1].numbers[1]: give phone_number (E.164) or phone_number_id (UUID)'
-    assert errors[3].startswith('workspaces[1].numbers[2].phone_number_id must be a UUID')
-    assert errors[4].startswith('workspaces[1].numbers[4].state must be present or absent')
-    assert errors[5].startswith('workspaces[1].numbers[6].name must not be empty')
+    assert errors[0].startswith("workspaces[0].workspace_id must be a UUID")
+    assert (
+        "workspaces[1].numbers[0].phone_number must be an E.164" in errors[1]
+        and "quote it" in errors[1]
+    )
+    assert (
+        errors[2]
+        == "workspaces[1].numbers[1]: give phone_number (E.164) or phone_number_id (UUID)"
+    )
+    assert errors[3].startswith(
+        "workspaces[1].numbers[2].phone_number_id must be a UUID"
+    )
+    assert errors[4].startswith(
+        "workspaces[1].numbers[4].state must be present or absent"
+    )
+    assert errors[5].startswith("workspaces[1].numbers[6].name must not be empty")
     assert len(errors) == 6
 
 
 def test_the_same_number_twice_is_refused_once_the_entries_are_well_formed():
-    req = batch([{'workspace_id': WS1, 'numbers': [{'phone_number': '+31201230102'}, {'phone_number': '+31201230102'}]}])
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "numbers": [
+                    {"phone_number": "+31201230102"},
+                    {"phone_number": "+31201230102"},
+                ],
+            }
+        ]
+    )
     assert check_request(req) == [
-        'workspaces[0].numbers[1]: the same number (+31201230102) is already listed as workspaces[0].numbers[0]; '
-        'list each number once']
+        "workspaces[0].numbers[1]: the same number (+31201230102) is already listed as workspaces[0].numbers[0]; "
+        "list each number once"
+    ]
 
 
 def test_run_options_are_checked():
-    errors = check_request(batch([], connector_template_ref='', wait_timeout=-1, concurrency=0))
-    assert [e.split(' ')[0] for e in errors] == ['connector_template_ref', 'wait_timeout', 'concurrency']
-    errors = check_request(batch([{'workspace_id': WS1, 'max_deletions': -1, 'reads_per_second': 0}]))
-    assert errors[0].startswith('workspaces[0].max_deletions must be 0 or more')
-    assert errors[1].startswith("workspaces[0].reads_per_second must be more than 0 (Bird's default is 50)")
+    errors = check_request(
+        batch([], connector_template_ref="", wait_timeout=-1, concurrency=0)
+    )
+    assert [e.split(" ")[0] for e in errors] == [
+        "connector_template_ref",
+        "wait_timeout",
+        "concurrency",
+    ]
+    errors = check_request(
+        batch([{"workspace_id": WS1, "max_deletions": -1, "reads_per_second": 0}])
+    )
+    assert errors[0].startswith("workspaces[0].max_deletions must be 0 or more")
+    assert errors[1].startswith(
+        "workspaces[0].reads_per_second must be more than 0 (Bird's default is 50)"
+    )
 
 
 def test_workspace_ids_are_compared_case_insensitively():
-    req = batch([{'workspace_id': WS1.upper(), 'numbers': [{'phone_number': '+31201230101'}]},
-                 {'workspace_id': WS1, 'numbers': [{'phone_number': '+31201230102'}]}])
+    req = batch(
+        [
+            {
+                "workspace_id": WS1.upper(),
+                "numbers": [{"phone_number": "+31201230101"}],
+            },
+            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230102"}]},
+        ]
+    )
     assert check_request(req) == []
     groups, problems = group_workspaces(req)
     assert problems == [] and len(groups) == 1 and groups[0].workspace_id == WS1
@@ -69,41 +120,88 @@ def test_workspace_ids_are_compared_case_insensitively():
 
 
 def test_owners_that_agree_on_a_number_are_merged():
-    req = batch([{'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
-                 {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number': '+31201230101'}]}])
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "owner": "a",
+                "numbers": [{"phone_number": "+31201230101"}],
+            },
+            {
+                "workspace_id": WS1,
+                "owner": "b",
+                "numbers": [{"phone_number": "+31201230101"}],
+            },
+        ]
+    )
     groups, problems = group_workspaces(req)
     assert problems == []
     assert [len(listings) for listings in groups[0].numbers] == [2]
-    assert groups[0].owners == ['a', 'b']
+    assert groups[0].owners == ["a", "b"]
 
 
 def test_owners_that_conflict_on_a_number_are_refused_naming_both():
-    req = batch([{'workspace_id': WS1, 'owner': 'a', 'numbers': [{'phone_number': '+31201230101'}]},
-                 {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number': '+31201230101', 'state': 'absent'}]}])
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "owner": "a",
+                "numbers": [{"phone_number": "+31201230101"}],
+            },
+            {
+                "workspace_id": WS1,
+                "owner": "b",
+                "numbers": [{"phone_number": "+31201230101", "state": "absent"}],
+            },
+        ]
+    )
     assert check_request(req) == [
         "b: workspaces[0].numbers[0]: conflicts with a: workspaces[0].numbers[0] for number +31201230101: "
-        "state 'absent' here, 'present' there; list it the same way, or in one place only"]
+        "state 'absent' here, 'present' there; list it the same way, or in one place only"
+    ]
 
 
 def test_blocks_of_one_workspace_must_agree_on_its_options():
-    req = batch([{'workspace_id': WS1, 'owner': 'a', 'exclusive': True},
-                 {'workspace_id': WS1, 'owner': 'b'}])
+    req = batch(
+        [
+            {"workspace_id": WS1, "owner": "a", "exclusive": True},
+            {"workspace_id": WS1, "owner": "b"},
+        ]
+    )
     errors = check_request(req)
-    assert len(errors) == 1 and 'a: workspaces[0] and b: workspaces[0] name workspace' in errors[0]
+    assert (
+        len(errors) == 1
+        and "a: workspaces[0] and b: workspaces[0] name workspace" in errors[0]
+    )
 
 
 def test_the_single_module_is_the_batch_with_one_entry():
-    params = dict(workspace_id=WS1.upper(), phone_number=None, phone_number_id=N101.upper(), name='x',
-                  conversational=True, state='present', connector_template_ref='voice-messagebird:1', wait=False,
-                  wait_timeout=5)
+    params = dict(
+        workspace_id=WS1.upper(),
+        phone_number=None,
+        phone_number_id=N101.upper(),
+        name="x",
+        conversational=True,
+        state="present",
+        connector_template_ref="voice-messagebird:1",
+        wait=False,
+        wait_timeout=5,
+    )
     req = request_from_single(params, check_mode=True)
     assert req.check_mode and not req.wait and req.wait_timeout == 5
     (block,) = req.workspaces
     (spec,) = block.numbers
-    assert (block.workspace_id, spec.phone_number_id, spec.label) == (WS1, N101, '')
+    assert (block.workspace_id, spec.phone_number_id, spec.label) == (WS1, N101, "")
     assert check_request(req) == []
 
 
 def test_both_forms_of_a_number_may_be_given():
-    req = batch([{'workspace_id': WS1, 'numbers': [{'phone_number': '+31201230101', 'phone_number_id': N101}]}])
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "numbers": [{"phone_number": "+31201230101", "phone_number_id": N101}],
+            }
+        ]
+    )
     assert check_request(req) == []

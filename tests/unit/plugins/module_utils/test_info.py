@@ -22,75 +22,117 @@ from ansible_collections.bird.engagements.tests.unit.helpers import (
     simulator,
     writes,
 )
-from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import batch, execute
+from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
+    batch,
+    execute,
+)
 
-TEMPLATE = 'voice-messagebird:1'
+TEMPLATE = "voice-messagebird:1"
 
 
 def test_voice_connectors_of_any_version_with_their_channel_status():
     sim = simulator()
-    first = sim.insert_connector(WS1, N101, name='Support')
-    second = sim.insert_connector(WS1, N102, template='voice-messagebird:2')
-    sim.insert_connector(WS1, N103, template='sms-messagebird:1')
+    first = sim.insert_connector(WS1, N101, name="Support")
+    second = sim.insert_connector(WS1, N102, template="voice-messagebird:2")
+    sim.insert_connector(WS1, N103, template="sms-messagebird:1")
     rows = voice_connectors(client(sim), WS1, TEMPLATE)
-    assert [(r['connector_id'], r['connector_template_ref'], r['channel_status']) for r in rows] == [
-        (first['id'], 'voice-messagebird:1', 'active'), (second['id'], 'voice-messagebird:2', 'active')]
-    only = voice_connectors(client(sim), WS1, TEMPLATE, phone_number='+31201230102', channel_status=False)
-    assert [r['connector_id'] for r in only] == [second['id']] and only[0]['channel_status'] is None
+    assert [
+        (r["connector_id"], r["connector_template_ref"], r["channel_status"])
+        for r in rows
+    ] == [
+        (first["id"], "voice-messagebird:1", "active"),
+        (second["id"], "voice-messagebird:2", "active"),
+    ]
+    only = voice_connectors(
+        client(sim), WS1, TEMPLATE, phone_number="+31201230102", channel_status=False
+    )
+    assert [r["connector_id"] for r in only] == [second["id"]] and only[0][
+        "channel_status"
+    ] is None
 
 
-@pytest.mark.parametrize('ids', ['both', 'none'])
+@pytest.mark.parametrize("ids", ["both", "none"])
 def test_the_workspace_spec_fed_back_changes_nothing(ids):
     sim = simulator(list_item_ids=ids)
-    sim.insert_connector(WS1, N101, name='Support NL')
-    sim.insert_connector(WS1, N102, template='voice-messagebird:2')
+    sim.insert_connector(WS1, N101, name="Support NL")
+    sim.insert_connector(WS1, N102, template="voice-messagebird:2")
     spec, warnings = workspace_spec(WS1, voice_connectors(client(sim), WS1, TEMPLATE))
     assert warnings == []
-    assert spec == {'workspace_id': WS1, 'numbers': [
-        {'phone_number_id': N101, 'phone_number': '+31201230101', 'name': 'Support NL'},
-        {'phone_number_id': N102, 'phone_number': '+31201230102', 'name': 'Voice +31201230102'}]}
+    assert spec == {
+        "workspace_id": WS1,
+        "numbers": [
+            {
+                "phone_number_id": N101,
+                "phone_number": "+31201230101",
+                "name": "Support NL",
+            },
+            {
+                "phone_number_id": N102,
+                "phone_number": "+31201230102",
+                "name": "Voice +31201230102",
+            },
+        ],
+    }
     sim.reset_stats()
     report = execute(sim, batch([dict(spec, exclusive=True)]))
     assert not report.changed and not report.failed and writes(sim) == 0
 
 
-@pytest.mark.parametrize('shape', ['list', 'dict', 'string', 'objects', 'endpoint', 'cycle'])
+@pytest.mark.parametrize(
+    "shape", ["list", "dict", "string", "objects", "endpoint", "cycle"]
+)
 def test_numbers_say_voice_in_every_shape(shape):
     sim = simulator(capabilities_format=shape)
     rows = numbers(client(sim), WS1)
-    assert [(r['phone_number'], r['voice']) for r in rows] == [
-        ('+31201230101', True), ('+31201230102', True), ('+31201230103', True), ('+31201230104', True),
-        ('+31201230199', False)]
-    assert rows[0]['id'] == N101 and rows[0]['number']['id'] == N101
-    assert [r['id'] for r in numbers(client(sim), WS1, voice=False)] == [N199]
-    assert [r['id'] for r in numbers(client(sim), WS1, phone_number='+31201230101')] == [N101]
+    assert [(r["phone_number"], r["voice"]) for r in rows] == [
+        ("+31201230101", True),
+        ("+31201230102", True),
+        ("+31201230103", True),
+        ("+31201230104", True),
+        ("+31201230199", False),
+    ]
+    assert rows[0]["id"] == N101 and rows[0]["number"]["id"] == N101
+    assert [r["id"] for r in numbers(client(sim), WS1, voice=False)] == [N199]
+    assert [
+        r["id"] for r in numbers(client(sim), WS1, phone_number="+31201230101")
+    ] == [N101]
 
 
 def test_numbers_that_do_not_say_are_unknown():
-    sim = simulator(capabilities_format='absent')
+    sim = simulator(capabilities_format="absent")
     rows = numbers(client(sim), WS1)
-    assert {r['voice'] for r in rows} == {None}
-    assert numbers(client(sim), WS1, voice=True) == [] and numbers(client(sim), WS1, voice=False) == []
+    assert {r["voice"] for r in rows} == {None}
+    assert (
+        numbers(client(sim), WS1, voice=True) == []
+        and numbers(client(sim), WS1, voice=False) == []
+    )
 
 
 def test_channel_ids_come_in_the_order_of_the_terms_from_one_read():
     sim = simulator()
     first = sim.insert_connector(WS1, N101)
-    second = sim.insert_connector(WS1, N102, template='voice-messagebird:2')
+    second = sim.insert_connector(WS1, N102, template="voice-messagebird:2")
     sim.reset_stats()
-    found = channel_ids(client(sim), WS1, [N102, '+31201230101'], TEMPLATE)
-    assert found == [second['channel']['channelId'], first['channel']['channelId']]
-    assert sim.stats()['by_route'] == {'GET /workspaces/{ws}/connectors': 1}
+    found = channel_ids(client(sim), WS1, [N102, "+31201230101"], TEMPLATE)
+    assert found == [second["channel"]["channelId"], first["channel"]["channelId"]]
+    assert sim.stats()["by_route"] == {"GET /workspaces/{ws}/connectors": 1}
 
 
 def test_a_term_without_a_voice_channel_fails_naming_it():
     sim = simulator()
     sim.insert_connector(WS1, N101, channel_delay=60)
     with pytest.raises(InputError) as info:
-        channel_ids(client(sim), WS1, ['+31201230101', '+31201230102', 'nonsense'], TEMPLATE)
-    assert info.value.errors == ["'nonsense' is neither an E.164 number (+31201234567) nor a phone number id (UUID)"]
+        channel_ids(
+            client(sim), WS1, ["+31201230101", "+31201230102", "nonsense"], TEMPLATE
+        )
+    assert info.value.errors == [
+        "'nonsense' is neither an E.164 number (+31201234567) nor a phone number id (UUID)"
+    ]
     with pytest.raises(InputError) as info:
-        channel_ids(client(sim), WS1, ['+31201230101', '+31201230102'], TEMPLATE)
-    assert info.value.errors[0].startswith('+31201230101 has a Voice connector (')
-    assert 'whose channel Bird has not assigned yet' in info.value.errors[0]
-    assert info.value.errors[1] == '+31201230102 has no Voice connector in workspace %s' % WS1
+        channel_ids(client(sim), WS1, ["+31201230101", "+31201230102"], TEMPLATE)
+    assert info.value.errors[0].startswith("+31201230101 has a Voice connector (")
+    assert "whose channel Bird has not assigned yet" in info.value.errors[0]
+    assert (
+        info.value.errors[1]
+        == "+31201230102 has no Voice connector in workspace %s" % WS1
+    )

@@ -2,7 +2,8 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Planning against every shape Bird documents: identity across template versions, list items that
-do not name their number or template, capabilities, malformed lists, every voice number, exclusive."""
+do not name their number or template, capabilities, malformed lists, every voice number, exclusive.
+"""
 
 import pytest
 
@@ -25,162 +26,287 @@ from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.servic
     one,
 )
 
-CAPABILITY_FORMATS = ['list', 'dict', 'string', 'objects', 'endpoint']
+CAPABILITY_FORMATS = ["list", "dict", "string", "objects", "endpoint"]
 
 
 # -- identity ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('ids', ['both', 'arguments', 'number', 'alternate', 'none', 'mixed'])
+
+@pytest.mark.parametrize(
+    "ids", ["both", "arguments", "number", "alternate", "none", "mixed"]
+)
 def test_connectors_are_found_whatever_number_ids_list_items_carry(ids):
     sim = simulator(list_item_ids=ids, page_size_max=1)
     for number in (N101, N102, N103):
         sim.insert_connector(WS1, number)
-    present = execute(sim, one(WS1, [{'phone_number_id': N101}, {'phone_number': '+31201230102'}]))
+    present = execute(
+        sim, one(WS1, [{"phone_number_id": N101}, {"phone_number": "+31201230102"}])
+    )
     assert not present.changed and not present.failed and writes(sim) == 0
-    absent = execute(sim, one(WS1, [{'phone_number_id': N103, 'state': 'absent'}]))
+    absent = execute(sim, one(WS1, [{"phone_number_id": N103, "state": "absent"}]))
     assert absent.changed and connectors_of(sim, WS1, N103) == []
 
 
-@pytest.mark.parametrize('template', ['ref', 'slug', 'none'])
+@pytest.mark.parametrize("template", ["ref", "slug", "none"])
 def test_connectors_are_found_whatever_template_fields_list_items_carry(template):
     sim = simulator(list_item_template=template)
     sim.insert_connector(WS1, N101)
-    sim.insert_connector(WS1, N102, template='sms-messagebird:1')
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}, {'phone_number_id': N102}]))
+    sim.insert_connector(WS1, N102, template="sms-messagebird:1")
+    report = execute(
+        sim, one(WS1, [{"phone_number_id": N101}, {"phone_number_id": N102}])
+    )
     assert [o.changed for o in report.outcomes] == [False, True] and not report.failed
-    assert sorted(c['connectorTemplateRef'] for c in connectors_of(sim, WS1, N102)) == [
-        'sms-messagebird:1', 'voice-messagebird:1']
+    assert sorted(c["connectorTemplateRef"] for c in connectors_of(sim, WS1, N102)) == [
+        "sms-messagebird:1",
+        "voice-messagebird:1",
+    ]
 
 
 def test_a_connector_of_another_version_is_the_numbers_voice_connector():
     sim = simulator()
-    other = sim.insert_connector(WS1, N101, template='voice-messagebird:2')
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}]))
-    assert not report.changed and report.outcomes[0].connector['id'] == other['id']
+    other = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
+    assert not report.changed and report.outcomes[0].connector["id"] == other["id"]
     (warning,) = report.warnings
-    assert 'voice-messagebird:2' in warning and 'voice-messagebird:1' in warning and other['id'] in warning
+    assert (
+        "voice-messagebird:2" in warning
+        and "voice-messagebird:1" in warning
+        and other["id"] in warning
+    )
     assert writes(sim) == 0
-    gone = execute(sim, one(WS1, [{'phone_number_id': N101, 'state': 'absent'}]))
+    gone = execute(sim, one(WS1, [{"phone_number_id": N101, "state": "absent"}]))
     assert gone.changed and connectors_of(sim, WS1, N101) == []
 
 
 def test_other_platforms_are_told_apart_without_a_template_filter():
-    sim = simulator(template_filter_param='')
-    sim.insert_connector(WS1, N101, template='sms-messagebird:1')
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}]))
+    sim = simulator(template_filter_param="")
+    sim.insert_connector(WS1, N101, template="sms-messagebird:1")
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
     assert report.changed
-    assert sorted(c['connectorTemplateRef'] for c in connectors_of(sim, WS1, N101)) == [
-        'sms-messagebird:1', 'voice-messagebird:1']
+    assert sorted(c["connectorTemplateRef"] for c in connectors_of(sim, WS1, N101)) == [
+        "sms-messagebird:1",
+        "voice-messagebird:1",
+    ]
 
 
 # -- capabilities ------------------------------------------------------------------------
 
-@pytest.mark.parametrize('shape', CAPABILITY_FORMATS)
+
+@pytest.mark.parametrize("shape", CAPABILITY_FORMATS)
 def test_a_number_without_voice_fails_before_any_write_in_every_shape(shape):
     sim = simulator(capabilities_format=shape)
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230101'}, {'phone_number_id': N199}]))
+    report = execute(
+        sim, one(WS1, [{"phone_number": "+31201230101"}, {"phone_number_id": N199}])
+    )
     assert report.stopped and writes(sim) == 0
     (message,) = messages(report)
-    assert message.startswith('workspaces[0].numbers[1]: number %s (%s) has no voice capability' % (SMS_ONLY, N199))
+    assert message.startswith(
+        "workspaces[0].numbers[1]: number %s (%s) has no voice capability"
+        % (SMS_ONLY, N199)
+    )
 
 
-@pytest.mark.parametrize('shape', CAPABILITY_FORMATS + ['absent'])
+@pytest.mark.parametrize("shape", CAPABILITY_FORMATS + ["absent"])
 def test_a_voice_number_is_created_in_every_shape(shape):
     sim = simulator(capabilities_format=shape)
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230101'}, {'phone_number_id': N102}]))
-    assert not report.failed and report.summary()['created'] == 2
+    report = execute(
+        sim, one(WS1, [{"phone_number": "+31201230101"}, {"phone_number_id": N102}])
+    )
+    assert not report.failed and report.summary()["created"] == 2
 
 
 def test_when_the_list_does_not_say_the_numbers_own_endpoint_may():
-    sim = simulator(capabilities_format='absent', number_capabilities_format='endpoint')
+    sim = simulator(capabilities_format="absent", number_capabilities_format="endpoint")
     report = execute(sim, one(WS1, [], all_voice_numbers=True, check_mode=True))
     assert sorted(o.step.phone_number for o in report.outcomes if o.changed) == [
-        '+31201230101', '+31201230102', '+31201230103', '+31201230104']
+        "+31201230101",
+        "+31201230102",
+        "+31201230103",
+        "+31201230104",
+    ]
 
 
 # -- malformed answers ---------------------------------------------------------------------
 
-@pytest.mark.parametrize('kind', ['no_results', 'empty_object', 'results_not_list', 'not_object', 'token_loop',
-                                  'endless'])
-@pytest.mark.parametrize('state', ['present', 'absent'])
-def test_a_malformed_connector_list_is_an_error_never_no_connectors(kind, state, monkeypatch):
-    monkeypatch.setattr(_http, 'MAX_PAGES', 20)  # an endless list ends at the cap: keep it short here
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "no_results",
+        "empty_object",
+        "results_not_list",
+        "not_object",
+        "token_loop",
+        "endless",
+    ],
+)
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_malformed_connector_list_is_an_error_never_no_connectors(
+    kind, state, monkeypatch
+):
+    monkeypatch.setattr(
+        _http, "MAX_PAGES", 20
+    )  # an endless list ends at the cap: keep it short here
     sim = simulator()
     sim.insert_connector(WS1, N101)
-    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'malformed', 'malformed': kind})
-    report = execute(sim, one(WS1, [{'phone_number_id': N101, 'state': state}]))
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/connectors$",
+            "kind": "malformed",
+            "malformed": kind,
+        }
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N101, "state": state}]))
     assert report.stopped and writes(sim) == 0
     (problem,) = report.problems
-    assert 'GET /workspaces/%s/connectors: malformed answer' % WS1 in problem.message
-    assert 'request id: ' in problem.message
+    assert "GET /workspaces/%s/connectors: malformed answer" % WS1 in problem.message
+    assert "request id: " in problem.message
     assert len(connectors_of(sim, WS1, N101)) == 1
 
 
 def test_a_malformed_number_list_is_an_error_too():
     sim = simulator()
-    sim.add_faults({'method': 'GET', 'path': '/numbers$', 'kind': 'malformed', 'malformed': 'no_results'})
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230101'}]))
-    assert report.stopped and 'numbers: malformed answer' in report.message() and writes(sim) == 0
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/numbers$",
+            "kind": "malformed",
+            "malformed": "no_results",
+        }
+    )
+    report = execute(sim, one(WS1, [{"phone_number": "+31201230101"}]))
+    assert (
+        report.stopped
+        and "numbers: malformed answer" in report.message()
+        and writes(sim) == 0
+    )
 
 
 def test_a_listed_connector_without_an_id_cannot_be_managed():
     sim = simulator()
-    sim.add_faults({'method': 'GET', 'path': '/connectors$', 'kind': 'status', 'status': 200, 'body': {
-        'results': [{'connectorTemplateRef': 'voice-messagebird:1', 'arguments': {'phoneNumberId': N101}}]}})
-    report = execute(sim, one(WS1, [{'phone_number_id': N101, 'state': 'absent'}]))
-    assert report.stopped and 'without an id, so it cannot be managed' in report.message()
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/connectors$",
+            "kind": "status",
+            "status": 200,
+            "body": {
+                "results": [
+                    {
+                        "connectorTemplateRef": "voice-messagebird:1",
+                        "arguments": {"phoneNumberId": N101},
+                    }
+                ]
+            },
+        }
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N101, "state": "absent"}]))
+    assert (
+        report.stopped and "without an id, so it cannot be managed" in report.message()
+    )
 
 
 # -- every voice number --------------------------------------------------------------------
 
+
 def test_every_voice_number_gets_a_connector_and_numbers_without_voice_are_skipped():
     sim = simulator()
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230102', 'name': 'Named'},
-                                    {'phone_number': '+31201230103', 'state': 'absent'}],
-                              all_voice_numbers=True))
+    report = execute(
+        sim,
+        one(
+            WS1,
+            [
+                {"phone_number": "+31201230102", "name": "Named"},
+                {"phone_number": "+31201230103", "state": "absent"},
+            ],
+            all_voice_numbers=True,
+        ),
+    )
     assert not report.failed
-    created = {c['arguments']['phoneNumberId']: c['name'] for c in connectors_of(sim, WS1)}
-    assert created == {N101: 'Voice +31201230101', N102: 'Named', N104: 'Voice +31201230104'}
+    created = {
+        c["arguments"]["phoneNumberId"]: c["name"] for c in connectors_of(sim, WS1)
+    }
+    assert created == {
+        N101: "Voice +31201230101",
+        N102: "Named",
+        N104: "Voice +31201230104",
+    }
     origins = [(o.step.phone_number, o.step.origin) for o in report.outcomes]
-    assert origins == [('+31201230102', 'listed'), ('+31201230103', 'listed'),
-                       ('+31201230101', 'all_voice_numbers'), ('+31201230104', 'all_voice_numbers')]
+    assert origins == [
+        ("+31201230102", "listed"),
+        ("+31201230103", "listed"),
+        ("+31201230101", "all_voice_numbers"),
+        ("+31201230104", "all_voice_numbers"),
+    ]
     sim.reset_stats()
-    again = execute(sim, one(WS1, [{'phone_number': '+31201230102', 'name': 'Named'},
-                                   {'phone_number': '+31201230103', 'state': 'absent'}], all_voice_numbers=True))
+    again = execute(
+        sim,
+        one(
+            WS1,
+            [
+                {"phone_number": "+31201230102", "name": "Named"},
+                {"phone_number": "+31201230103", "state": "absent"},
+            ],
+            all_voice_numbers=True,
+        ),
+    )
     assert not again.changed and writes(sim) == 0
 
 
 # -- exclusive -----------------------------------------------------------------------------
 
+
 def test_exclusive_deletes_every_other_voice_connector_and_leaves_other_platforms():
     sim = simulator()
     keep = sim.insert_connector(WS1, N101)
     stray = sim.insert_connector(WS1, N102)
-    old = sim.insert_connector(WS1, N103, template='voice-messagebird:2')
-    sms = sim.insert_connector(WS1, N104, template='sms-messagebird:1')
-    predicted = execute(sim, one(WS1, [{'phone_number_id': N101}], exclusive=True, check_mode=True))
+    old = sim.insert_connector(WS1, N103, template="voice-messagebird:2")
+    sms = sim.insert_connector(WS1, N104, template="sms-messagebird:1")
+    predicted = execute(
+        sim, one(WS1, [{"phone_number_id": N101}], exclusive=True, check_mode=True)
+    )
     assert writes(sim) == 0
-    deleted = [(o.step.origin, o.step.state, o.changed, o.connector['id']) for o in predicted.outcomes[1:]]
-    assert deleted == [('exclusive', 'absent', True, stray['id']), ('exclusive', 'absent', True, old['id'])]
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}], exclusive=True))
-    assert [o.changed for o in report.outcomes] == [o.changed for o in predicted.outcomes]
-    assert sorted(c['id'] for c in connectors_of(sim, WS1)) == sorted([keep['id'], sms['id']])
+    deleted = [
+        (o.step.origin, o.step.state, o.changed, o.connector["id"])
+        for o in predicted.outcomes[1:]
+    ]
+    assert deleted == [
+        ("exclusive", "absent", True, stray["id"]),
+        ("exclusive", "absent", True, old["id"]),
+    ]
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}], exclusive=True))
+    assert [o.changed for o in report.outcomes] == [
+        o.changed for o in predicted.outcomes
+    ]
+    assert sorted(c["id"] for c in connectors_of(sim, WS1)) == sorted(
+        [keep["id"], sms["id"]]
+    )
     sim.reset_stats()
-    assert not execute(sim, one(WS1, [{'phone_number_id': N101}], exclusive=True)).changed and writes(sim) == 0
+    assert (
+        not execute(sim, one(WS1, [{"phone_number_id": N101}], exclusive=True)).changed
+        and writes(sim) == 0
+    )
 
 
 def test_the_deletion_guard_stops_a_mistyped_list_before_any_write():
     sim = simulator()
     for number in (N101, N102, N103, N104):
         sim.insert_connector(WS1, number)
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230109'}], exclusive=True, max_deletions=2))
+    report = execute(
+        sim,
+        one(WS1, [{"phone_number": "+31201230109"}], exclusive=True, max_deletions=2),
+    )
     assert report.stopped and writes(sim) == 0
-    assert 'exclusive would delete 4 Voice connectors, more than max_deletions (2)' in report.message()
+    assert (
+        "exclusive would delete 4 Voice connectors, more than max_deletions (2)"
+        in report.message()
+    )
 
 
 def test_exclusive_with_every_voice_number_keeps_them_all():
     sim = simulator()
     sim.insert_connector(WS1, N101)
     report = execute(sim, one(WS1, [], exclusive=True, all_voice_numbers=True))
-    assert not report.failed and report.summary()['deleted'] == 0
+    assert not report.failed and report.summary()["deleted"] == 0
     assert len(connectors_of(sim, WS1)) == 4

@@ -3,79 +3,163 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One report, mapped the same way for every module: rows, summary, diff, Bird's words on failure."""
 
-from ansible_collections.bird.engagements.tests.unit.helpers import N101, N102, WS1, simulator
-from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import batch, execute, one
+from ansible_collections.bird.engagements.tests.unit.helpers import (
+    N101,
+    N102,
+    WS1,
+    simulator,
+)
+from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
+    batch,
+    execute,
+    one,
+)
 
 
 def test_the_single_result_is_the_batch_with_one_entry():
     sim = simulator()
-    report = execute(sim, one(WS1, [{'phone_number': '+31201230101'}]))
+    report = execute(sim, one(WS1, [{"phone_number": "+31201230101"}]))
     failed, msg, single = report.result(single=True, diff=False)
     assert not failed and msg is None
-    (row,) = report.result(single=False, diff=False)[2]['results']
-    assert single['changed'] is row['changed'] is True
-    for field in ('channel_id', 'connector_id', 'phone_number_id', 'phone_number'):
+    (row,) = report.result(single=False, diff=False)[2]["results"]
+    assert single["changed"] is row["changed"] is True
+    for field in ("channel_id", "connector_id", "phone_number_id", "phone_number"):
         assert single[field] == row[field]
-    assert single['connector']['id'] == row['connector_id']
+    assert single["connector"]["id"] == row["connector_id"]
 
 
 def test_the_diff_shows_the_managed_fields_the_same_in_check_mode_and_for_real():
     sim = simulator()
-    sim.insert_connector(WS1, N102, name='Old')
-    req = one(WS1, [{'phone_number': '+31201230101'}, {'phone_number_id': N102, 'state': 'absent'}], check_mode=True)
-    predicted = execute(sim, req).result(single=False, diff=True)[2]['diff']
-    applied = execute(sim, req._replace(check_mode=False)).result(single=False, diff=True)[2]['diff']
+    sim.insert_connector(WS1, N102, name="Old")
+    req = one(
+        WS1,
+        [
+            {"phone_number": "+31201230101"},
+            {"phone_number_id": N102, "state": "absent"},
+        ],
+        check_mode=True,
+    )
+    predicted = execute(sim, req).result(single=False, diff=True)[2]["diff"]
+    applied = execute(sim, req._replace(check_mode=False)).result(
+        single=False, diff=True
+    )[2]["diff"]
     assert predicted == applied
-    assert applied['before'][WS1] == {
-        '+31201230101': {'state': 'absent'},
-        '+31201230102': {'state': 'present', 'name': 'Old', 'connector_template_ref': 'voice-messagebird:1'}}
-    assert applied['after'][WS1] == {
-        '+31201230101': {'state': 'present', 'name': 'Voice +31201230101',
-                         'connector_template_ref': 'voice-messagebird:1'},
-        '+31201230102': {'state': 'absent'}}
+    assert applied["before"][WS1] == {
+        "+31201230101": {"state": "absent"},
+        "+31201230102": {
+            "state": "present",
+            "name": "Old",
+            "connector_template_ref": "voice-messagebird:1",
+        },
+    }
+    assert applied["after"][WS1] == {
+        "+31201230101": {
+            "state": "present",
+            "name": "Voice +31201230101",
+            "connector_template_ref": "voice-messagebird:1",
+        },
+        "+31201230102": {"state": "absent"},
+    }
 
 
 def test_the_single_diff_has_the_connectors_managed_fields():
     sim = simulator()
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}], check_mode=True))
-    diff = report.result(single=True, diff=True)[2]['diff']
-    assert diff['before'] == dict(state='absent', workspace_id=WS1, phone_number_id=N101,
-                                  phone_number='+31201230101')
-    assert diff['after'] == dict(diff['before'], state='present', name='Voice +31201230101',
-                                 connector_template_ref='voice-messagebird:1')
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}], check_mode=True))
+    diff = report.result(single=True, diff=True)[2]["diff"]
+    assert diff["before"] == dict(
+        state="absent",
+        workspace_id=WS1,
+        phone_number_id=N101,
+        phone_number="+31201230101",
+    )
+    assert diff["after"] == dict(
+        diff["before"],
+        state="present",
+        name="Voice +31201230101",
+        connector_template_ref="voice-messagebird:1",
+    )
 
 
 def test_a_failure_carries_birds_status_code_and_request_id_at_the_top_and_per_row():
     sim = simulator()
-    sim.add_faults({'method': 'POST', 'path': '/connectors$', 'kind': 'status', 'status': 403,
-                    'body': {'code': 'Forbidden', 'message': 'no'}})
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}]))
+    sim.add_faults(
+        {
+            "method": "POST",
+            "path": "/connectors$",
+            "kind": "status",
+            "status": 403,
+            "body": {"code": "Forbidden", "message": "no"},
+        }
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
     failed, msg, single = report.result(single=True, diff=False)
-    assert failed and 'HTTP 403 Forbidden: no' in msg
-    assert (single['status'], single['api_code'], single['api_message']) == (403, 'Forbidden', 'no')
-    assert single['request_id'] and single['errors'] == [o.failure.message for o in report.failures]
-    (row,) = report.result(single=False, diff=False)[2]['results']
-    assert row['failed'] and row['status'] == 403 and row['request_id'] == single['request_id']
+    assert failed and "HTTP 403 Forbidden: no" in msg
+    assert (single["status"], single["api_code"], single["api_message"]) == (
+        403,
+        "Forbidden",
+        "no",
+    )
+    assert single["request_id"] and single["errors"] == [
+        o.failure.message for o in report.failures
+    ]
+    (row,) = report.result(single=False, diff=False)[2]["results"]
+    assert (
+        row["failed"]
+        and row["status"] == 403
+        and row["request_id"] == single["request_id"]
+    )
 
 
 def test_summaries_count_per_run_and_per_workspace():
     sim = simulator()
     sim.insert_connector(WS1, N102)
-    report = execute(sim, batch([{'workspace_id': WS1, 'numbers': [
-        {'phone_number_id': N101}, {'phone_number_id': N102}, {'phone_number': '+31201230103', 'state': 'absent'}]}]))
+    report = execute(
+        sim,
+        batch(
+            [
+                {
+                    "workspace_id": WS1,
+                    "numbers": [
+                        {"phone_number_id": N101},
+                        {"phone_number_id": N102},
+                        {"phone_number": "+31201230103", "state": "absent"},
+                    ],
+                }
+            ]
+        ),
+    )
     assert report.summary() == dict(created=1, deleted=0, unchanged=2, failed=0)
     (line,) = report.workspaces()
-    assert line['text'] == '%s: 1 created, 0 deleted, 2 unchanged, 0 failed' % WS1
+    assert line["text"] == "%s: 1 created, 0 deleted, 2 unchanged, 0 failed" % WS1
 
 
 def test_rows_follow_each_owners_input_order_and_share_one_outcome():
     sim = simulator()
-    report = execute(sim, batch([
-        {'workspace_id': WS1, 'owner': 'a',
-         'numbers': [{'phone_number': '+31201230102'}, {'phone_number': '+31201230101'}]},
-        {'workspace_id': WS1, 'owner': 'b', 'numbers': [{'phone_number': '+31201230101'}]}]))
+    report = execute(
+        sim,
+        batch(
+            [
+                {
+                    "workspace_id": WS1,
+                    "owner": "a",
+                    "numbers": [
+                        {"phone_number": "+31201230102"},
+                        {"phone_number": "+31201230101"},
+                    ],
+                },
+                {
+                    "workspace_id": WS1,
+                    "owner": "b",
+                    "numbers": [{"phone_number": "+31201230101"}],
+                },
+            ]
+        ),
+    )
     rows = report.rows()
-    assert [(r['owner'], r['phone_number']) for r in rows] == [
-        ('a', '+31201230102'), ('a', '+31201230101'), ('b', '+31201230101')]
-    assert rows[1]['connector_id'] == rows[2]['connector_id']
-    assert sim.stats()['by_route']['POST /workspaces/{ws}/connectors'] == 2
+    assert [(r["owner"], r["phone_number"]) for r in rows] == [
+        ("a", "+31201230102"),
+        ("a", "+31201230101"),
+        ("b", "+31201230101"),
+    ]
+    assert rows[1]["connector_id"] == rows[2]["connector_id"]
+    assert sim.stats()["by_route"]["POST /workspaces/{ws}/connectors"] == 2

@@ -7,61 +7,109 @@ import time
 
 import pytest
 
-from ansible_collections.bird.engagements.tests.unit.helpers import N101, N102, WS1, WS2, simulator
-from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import batch, execute, one
+from ansible_collections.bird.engagements.tests.unit.helpers import (
+    N101,
+    N102,
+    WS1,
+    WS2,
+    simulator,
+)
+from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
+    batch,
+    execute,
+    one,
+)
 
 
-@pytest.mark.parametrize('pending', ['null', 'no_id', 'absent'])
+@pytest.mark.parametrize("pending", ["null", "no_id", "absent"])
 def test_the_channel_id_is_awaited_whatever_shape_the_pending_channel_has(pending):
     sim = simulator(channel_delay=0.5, pending_channel=pending)
-    report = execute(sim, batch([{'workspace_id': WS1,
-                                  'numbers': [{'phone_number_id': N101}, {'phone_number_id': N102}]},
-                                 {'workspace_id': WS2, 'numbers': [{'phone_number': '+31201230201'}]}]))
+    report = execute(
+        sim,
+        batch(
+            [
+                {
+                    "workspace_id": WS1,
+                    "numbers": [{"phone_number_id": N101}, {"phone_number_id": N102}],
+                },
+                {"workspace_id": WS2, "numbers": [{"phone_number": "+31201230201"}]},
+            ]
+        ),
+    )
     assert not report.failed and all(o.channel_id for o in report.outcomes)
-    channels = {c['id'] for ws in sim.state()['workspaces'].values() for c in ws['channels']}
+    channels = {
+        c["id"] for ws in sim.state()["workspaces"].values() for c in ws["channels"]
+    }
     assert {o.channel_id for o in report.outcomes} <= channels
 
 
 def test_the_wait_ends_soon_after_bird_assigns_the_channel():
     sim = simulator(channel_delay=1.0)
     started = time.monotonic()
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}]), sleep=time.sleep)
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}]), sleep=time.sleep)
     elapsed = time.monotonic() - started
     assert report.outcomes[0].channel_id
     # Polls are 0.1 s apart for the first second: never more than a poll late (plus slack for the machine).
     assert 1.0 <= elapsed < 1.0 + 0.1 + 0.5, elapsed
 
 
-@pytest.mark.parametrize('options', [dict(wait=False), dict(wait_timeout=0)])
+@pytest.mark.parametrize("options", [dict(wait=False), dict(wait_timeout=0)])
 def test_no_wait_returns_without_a_channel_id_and_without_failing(options):
     sim = simulator(channel_delay=5)
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}], **options))
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}], **options))
     (outcome,) = report.outcomes
-    assert not report.failed and outcome.changed and outcome.channel_id is None and outcome.connector['id']
+    assert (
+        not report.failed
+        and outcome.changed
+        and outcome.channel_id is None
+        and outcome.connector["id"]
+    )
 
 
 def test_a_channel_that_never_comes_times_out_naming_the_connector():
     sim = simulator(channel_delay=-1)
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}], wait_timeout=1))
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=1))
     (outcome,) = report.outcomes
-    assert outcome.connector['id'] in outcome.failure.message and 'wait_timeout' in outcome.failure.message
+    assert (
+        outcome.connector["id"] in outcome.failure.message
+        and "wait_timeout" in outcome.failure.message
+    )
     assert outcome.changed
 
 
 def test_a_read_failure_while_waiting_is_reported_as_such():
     sim = simulator(channel_delay=1)
-    numbers = [{'phone_number_id': N101}, {'phone_number_id': N102}, {'phone_number': '+31201230103'}]
-    sim.add_faults({'method': 'GET', 'path': '/connectors', 'kind': 'status', 'status': 503, 'skip': 1})
+    numbers = [
+        {"phone_number_id": N101},
+        {"phone_number_id": N102},
+        {"phone_number": "+31201230103"},
+    ]
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/connectors",
+            "kind": "status",
+            "status": 503,
+            "skip": 1,
+        }
+    )
     report = execute(sim, one(WS1, numbers), retries=1)
     assert len(report.failures) == 3
     for outcome in report.outcomes:
-        assert 'while waiting for the channel id of connector' in outcome.failure.message
-        assert 'HTTP 503' in outcome.failure.message and outcome.changed
+        assert (
+            "while waiting for the channel id of connector" in outcome.failure.message
+        )
+        assert "HTTP 503" in outcome.failure.message and outcome.changed
         assert outcome.failure.api_error.status == 503
 
 
 def test_a_connector_deleted_while_waiting_is_named():
     sim = simulator(channel_delay=-1)
-    sim.add_faults({'method': 'GET', 'path': '/connectors/', 'kind': 'status', 'status': 404})
-    report = execute(sim, one(WS1, [{'phone_number_id': N101}], wait_timeout=3))
-    assert 'disappeared while waiting for its channel' in report.outcomes[0].failure.message
+    sim.add_faults(
+        {"method": "GET", "path": "/connectors/", "kind": "status", "status": 404}
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=3))
+    assert (
+        "disappeared while waiting for its channel"
+        in report.outcomes[0].failure.message
+    )

@@ -1,0 +1,144 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: Contributors to the bird.engagements collection
+"""Changes made behind the client's back, as someone else (or Bird itself) would make them: a
+connector installed or removed, a number added. They are not API requests: not counted, not rate
+limited, never faulted. A part of :class:`BirdSimulator`, which holds the state and its lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import uuid
+
+from .checks import as_float
+from .shapes import render_connector
+from .state import DEFAULT_TEMPLATE, Store
+
+
+def public_number(number):
+    """A number as the Python API shows it (without the simulator's own bookkeeping)."""
+    return {
+        key: copy.deepcopy(value)
+        for key, value in number.items()
+        if key not in ("seq", "generated")
+    }
+
+
+class Backstage:
+    """insert_connector, delete_connector and add_number, on the state of the simulator they are part of."""
+
+    # Set by BirdSimulator.__init__: the state, its lock and the configuration.
+    _store: Store
+    _lock: threading.Lock
+    _config: dict
+
+    def _persist(self):
+        """Write the state file, if any (BirdSimulator does)."""
+
+    def _workspace(self, workspace_id):
+        ws = self._store.workspaces.get(str(workspace_id))
+        if ws is None:
+            raise LookupError(f"workspace {workspace_id} not found")
+        return ws
+
+    def insert_connector(
+        self,
+        workspace_id,
+        phone_number_id,
+        name=None,
+        template=DEFAULT_TEMPLATE,
+        force=False,
+        channel_delay=0.0,
+    ):
+        """Insert a connector directly (as if someone else installed it); returns its API view.
+
+        Raises LookupError for an unknown workspace/number, or when one of the same platform exists and force is false.
+        """
+        ws = self._workspace(workspace_id)
+        number = ws["numbers"].get(str(phone_number_id)) if phone_number_id else None
+        if phone_number_id and number is None:
+            raise LookupError(
+                f"number {phone_number_id} not found in workspace {workspace_id}"
+            )
+        channel_delay = as_float("channel_delay", channel_delay)
+        arguments = {"phoneNumberId": number["id"]} if number else {}
+        with self._lock:
+            if (
+                number
+                and not force
+                and self._store.find_connectors(
+                    ws["id"], template, number["id"], self._config["duplicate_scope"]
+                )
+            ):
+                raise LookupError(
+                    "connector already exists (use force to insert a duplicate)"
+                )
+            connector = self._store.create_connector(
+                ws["id"],
+                name
+                or (f'Voice {number["number"]}' if number else "Inserted connector"),
+                template,
+                arguments,
+                None,
+                number,
+                channel_delay,
+            )
+            rendered = render_connector(connector, number, self._config, time.time())
+        self._persist()
+        return rendered
+
+    def delete_connector(self, workspace_id, connector_id):
+        """Remove a connector and its channel behind the client's back (not an API write); returns its API view.
+
+        workspace_id None: look in every workspace. Raises LookupError if there is no such connector.
+        """
+        workspaces = (
+            [self._workspace(workspace_id)]
+            if workspace_id is not None
+            else list(self._store.workspaces.values())
+        )
+        with self._lock:
+            for ws in workspaces:
+                connector = ws["connectors"].get(str(connector_id))
+                if connector is not None:
+                    rendered = render_connector(
+                        connector,
+                        self._store.number_of(connector),
+                        self._config,
+                        time.time(),
+                    )
+                    self._store.delete_connector(ws["id"], connector["id"])
+                    break
+            else:
+                raise LookupError(f"connector {connector_id} not found")
+        self._persist()
+        return rendered
+
+    def add_number(
+        self,
+        workspace_id,
+        number,
+        capabilities=None,
+        id=None,
+        country="NL",
+        status="active",
+    ):  # pylint: disable=redefined-builtin
+        """Add a number to a workspace (after its others); returns it as in ``workspaces``.
+
+        capabilities defaults to ["sms", "voice"]; id to a fresh uuid4. Raises LookupError for an unknown
+        workspace or an id already there, ValueError for a bad number.
+        """
+        ws = self._workspace(workspace_id)
+        entry = {
+            "id": id or str(uuid.uuid4()),
+            "number": number,
+            "country": country,
+            "status": status,
+            "capabilities": ["sms", "voice"] if capabilities is None else capabilities,
+        }
+        with self._lock:
+            added = self._store.add_number(ws["id"], entry)
+        self._persist()
+        return public_number(added)
