@@ -178,9 +178,13 @@ def request_from_batch(params, check_mode):
     counters: dict = {}
     order = 0
     # With several owners, labels count within each and name it: the role passes each host's list in order.
-    several = len(set(block.get("owner") for block in params["workspaces"])) > 1
+    default_owner = params.get("owner")
+    several = (
+        len(set(block.get("owner") or default_owner for block in params["workspaces"]))
+        > 1
+    )
     for block in params["workspaces"]:
-        owner = block.get("owner")
+        owner = block.get("owner") or default_owner
         index = counters[owner] = counters.get(owner, -1) + 1
         label = "%sworkspaces[%d]" % (
             "%s: " % owner if owner and several else "",

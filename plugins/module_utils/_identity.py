@@ -103,11 +103,14 @@ def connector_slug(connector):
     return None
 
 
-def needs_detail(connector):
-    """True for a list item that does not say its template or its number: read it on its own."""
-    return connector_id(connector) is not None and (
-        connector_slug(connector) is None or connector_number_id(connector) is None
-    )
+def needs_detail(connector, slug):
+    """True for a list item to read on its own: it does not say its template, or it is a
+    connector of ``slug`` that does not say its number. Other platforms' items never are.
+    """
+    if connector_id(connector) is None:
+        return False
+    known = connector_slug(connector)
+    return known is None or (known == slug and connector_number_id(connector) is None)
 
 
 def describe_template(connector):

@@ -27,6 +27,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     connector_number_id,
     connector_phone_number,
     connector_slug,
+    needs_detail,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     number_e164,
@@ -101,17 +102,17 @@ def get_connector(client, workspace_id, connector_id_):
 def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
     """Every Voice connector of the workspace (``slug``, any version), with list items completed."""
     connectors = list_connectors(client, workspace_id)
-
-    def complete(connector):
-        # The list may leave out the template or the number; the connector itself has them.
-        known = connector_slug(connector)
-        if connector_id(connector) and (
-            known is None or (known == slug and connector_number_id(connector) is None)
-        ):
-            return get_connector(client, workspace_id, connector_id(connector))
-        return connector
-
-    return VoiceConnectors(workspace_id, slug, pmap(complete, connectors))
+    # The list may leave out the template or the number; the connector itself has them.
+    partial = [i for i, c in enumerate(connectors) if needs_detail(c, slug)]
+    details = pmap(
+        lambda index: get_connector(
+            client, workspace_id, connector_id(connectors[index])
+        ),
+        partial,
+    )
+    for index, detail in zip(partial, details):
+        connectors[index] = detail
+    return VoiceConnectors(workspace_id, slug, connectors)
 
 
 def list_numbers(client, workspace_id, search=None):

@@ -151,6 +151,11 @@ options:
       - V(0) does not wait at all, like O(wait=false).
     type: int
     default: 120
+  owner:
+    description:
+      - The O(workspaces[].owner) of the entries that do not give one.
+    type: str
+    version_added: 0.1.0
   concurrency:
     description:
       - The most requests in flight at once, across all workspaces (1 to 128). Fewer are used while Bird answers
@@ -362,6 +367,7 @@ def main():
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
             concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+            owner=dict(type="str"),
         ),
         supports_check_mode=True,
     )

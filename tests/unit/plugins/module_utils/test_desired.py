@@ -205,3 +205,27 @@ def test_both_forms_of_a_number_may_be_given():
         ]
     )
     assert check_request(req) == []
+
+
+def test_a_top_level_owner_owns_the_entries_that_name_none():
+    req = batch(
+        [
+            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
+            {
+                "workspace_id": WS1,
+                "owner": "b",
+                "numbers": [{"phone_number": "+31201230102"}],
+            },
+        ],
+        owner="a",
+    )
+    assert [block.owner for block in req.workspaces] == ["a", "b"]
+    assert [block.numbers[0].label for block in req.workspaces] == [
+        "a: workspaces[0].numbers[0]",
+        "b: workspaces[0].numbers[0]",
+    ]
+    alone = batch(
+        [{"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]}],
+        owner="a",
+    )
+    assert alone.workspaces[0].numbers[0].label == "workspaces[0].numbers[0]"

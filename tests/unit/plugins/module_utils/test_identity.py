@@ -79,18 +79,23 @@ def test_a_pending_channel_has_no_id_in_any_shape():
 
 
 def test_list_items_that_hide_template_or_number_need_reading_on_their_own():
-    assert needs_detail({"id": "c1", "connectorTemplateRef": "voice-messagebird:1"})
-    assert needs_detail({"id": "c1", "arguments": {"phoneNumberId": NUMBER}})
-    assert not needs_detail(
-        {
-            "id": "c1",
-            "connectorTemplateRef": "voice-messagebird:1",
-            "arguments": {"phoneNumberId": NUMBER},
-        }
+    voice = "voice-messagebird"
+    assert needs_detail(
+        {"id": "c1", "connectorTemplateRef": "voice-messagebird:1"}, voice
     )
+    assert needs_detail({"id": "c1", "arguments": {"phoneNumberId": NUMBER}}, voice)
+    complete = {
+        "id": "c1",
+        "connectorTemplateRef": "voice-messagebird:1",
+        "arguments": {"phoneNumberId": NUMBER},
+    }
+    assert not needs_detail(complete, voice)
+    # Another platform's connector is never a Voice connector, whatever number it names.
     assert not needs_detail(
-        {"connectorTemplateRef": "voice-messagebird:1"}
-    )  # no id: nothing to read
+        {"id": "c1", "connectorTemplateRef": "sms-messagebird:1"}, voice
+    )
+    # No id: nothing to read.
+    assert not needs_detail({"connectorTemplateRef": "voice-messagebird:1"}, voice)
 
 
 @pytest.mark.parametrize(
