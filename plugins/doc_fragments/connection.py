@@ -56,3 +56,14 @@ notes:
 requirements:
   - requests
 """
+
+    # The workspace of the modules that work in one.
+    WORKSPACE = r"""
+options:
+  workspace_id:
+    description:
+      - UUID of the Bird workspace (compared case-insensitively).
+      - If not set, the value of the E(BIRD_WORKSPACE_ID) environment variable is used.
+    type: str
+    required: true
+"""

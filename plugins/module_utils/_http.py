@@ -365,34 +365,35 @@ class BirdClient:
         params = dict(params or {})
         if limit:
             params["limit"] = limit
-        items = []
-        seen_tokens, seen_ids = set(), set()
+
+        def require(ok, what, request_id):
+            if not ok:
+                raise BirdAPIError.malformed("GET", path, what, request_id)
+
+        items: list = []
+        seen_tokens: set = set()
+        seen_ids: set = set()
+        request_id = None
         for dummy in range(MAX_PAGES):
             response = self.request("GET", path, params=params)
             page, request_id = response.body, response.request_id
-            if not isinstance(page, dict):
-                raise BirdAPIError.malformed(
-                    "GET",
-                    path,
-                    "a list page must be a JSON object, got %s" % _kind(page),
-                    request_id,
-                )
+            require(
+                isinstance(page, dict),
+                "a list page must be a JSON object, got %s" % _kind(page),
+                request_id,
+            )
             results = page.get("results")
-            if not isinstance(results, list):
-                raise BirdAPIError.malformed(
-                    "GET",
-                    path,
-                    'a list page without a "results" list (got %s)' % _kind(results),
+            require(
+                isinstance(results, list),
+                'a list page without a "results" list (got %s)' % _kind(results),
+                request_id,
+            )
+            for item in results:
+                require(
+                    isinstance(item, dict),
+                    "a list item must be a JSON object, got %s" % _kind(item),
                     request_id,
                 )
-            for item in results:
-                if not isinstance(item, dict):
-                    raise BirdAPIError.malformed(
-                        "GET",
-                        path,
-                        "a list item must be a JSON object, got %s" % _kind(item),
-                        request_id,
-                    )
                 # An item seen on an earlier page (a page answered twice) is the same resource.
                 key = item.get("id")
                 if isinstance(key, str):
@@ -403,21 +404,17 @@ class BirdClient:
             token = page.get("nextPageToken")
             if not token:
                 return items
-            if not isinstance(token, str):
-                raise BirdAPIError.malformed(
-                    "GET",
-                    path,
-                    "nextPageToken must be a string, got %s" % _kind(token),
-                    request_id,
-                )
-            if token in seen_tokens:
-                raise BirdAPIError.malformed(
-                    "GET",
-                    path,
-                    "the page token %r came back a second time; stopped "
-                    "to avoid a loop" % token,
-                    request_id,
-                )
+            require(
+                isinstance(token, str),
+                "nextPageToken must be a string, got %s" % _kind(token),
+                request_id,
+            )
+            require(
+                token not in seen_tokens,
+                "the page token %r came back a second time; stopped to avoid a loop"
+                % token,
+                request_id,
+            )
             seen_tokens.add(token)
             params["pageToken"] = token
         raise BirdAPIError.malformed(

@@ -14,6 +14,7 @@ from ansible.module_utils.basic import (
 )
 
 from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    ENV_WORKSPACE_ID,
     check_connection,
     connection_argument_spec,
     env_value,
@@ -46,6 +47,11 @@ from ansible_collections.bird.engagements.plugins.module_utils._throttle import 
 
 # How many warnings a task shows before saying how many more there are.
 MAX_WARNINGS = 25
+
+
+def workspace_option():
+    """The ``workspace_id`` option of the modules that work in one workspace (doc fragment WORKSPACE)."""
+    return dict(type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID]))
 
 
 def env_fallback(*names):

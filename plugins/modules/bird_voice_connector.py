@@ -25,6 +25,7 @@ author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
   - bird.engagements.connection
+  - bird.engagements.connection.WORKSPACE
   - bird.engagements.attributes
 attributes:
   check_mode:
@@ -40,12 +41,6 @@ attributes:
     support: full
     description: When run twice in a row with the same arguments, the second run reports no change.
 options:
-  workspace_id:
-    description:
-      - UUID of the Bird workspace.
-      - If not set, the value of the E(BIRD_WORKSPACE_ID) environment variable is used.
-    type: str
-    required: true
   phone_number_id:
     description:
       - UUID of the workspace's phone number (the C(id) of an item of C(GET /workspaces/{id}/numbers)).
@@ -216,9 +211,6 @@ request_id:
   sample: 5f0c8a2e-6f2b-4d47-9a43-2d1c0e5b7a9f
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._connection import (
-    ENV_WORKSPACE_ID,
-)
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     DEFAULT_WAIT_TIMEOUT,
     request_from_single,
@@ -228,16 +220,14 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 )
 from ansible_collections.bird.engagements.plugins.module_utils._module import (
     BirdModule,
-    env_fallback,
+    workspace_option,
 )
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspace_id=dict(
-                type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])
-            ),
+            workspace_id=workspace_option(),
             phone_number_id=dict(type="str"),
             phone_number=dict(type="str"),
             name=dict(type="str"),

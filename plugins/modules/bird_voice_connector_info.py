@@ -18,15 +18,10 @@ author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
   - bird.engagements.connection
+  - bird.engagements.connection.WORKSPACE
   - bird.engagements.attributes
   - bird.engagements.attributes.INFO_MODULE
 options:
-  workspace_id:
-    description:
-      - UUID of the Bird workspace.
-      - If not set, the value of the E(BIRD_WORKSPACE_ID) environment variable is used.
-    type: str
-    required: true
   phone_number:
     description:
       - Only the connector of this number, in E.164 form (for example V(+31201234567)).
@@ -150,9 +145,6 @@ workspace_spec:
         name: Support NL
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._connection import (
-    ENV_WORKSPACE_ID,
-)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     DEFAULT_TEMPLATE,
 )
@@ -162,16 +154,14 @@ from ansible_collections.bird.engagements.plugins.module_utils._info import (
 )
 from ansible_collections.bird.engagements.plugins.module_utils._module import (
     BirdModule,
-    env_fallback,
+    workspace_option,
 )
 
 
 def main():
     module = BirdModule(
         argument_spec=dict(
-            workspace_id=dict(
-                type="str", required=True, fallback=(env_fallback, [ENV_WORKSPACE_ID])
-            ),
+            workspace_id=workspace_option(),
             phone_number=dict(type="str"),
             phone_number_id=dict(type="str"),
             connector_id=dict(type="str"),
