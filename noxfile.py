@@ -285,7 +285,12 @@ def functional(session: nox.Session) -> None:
     collections = _link_collection()
     paths = [
         p
-        for p in ("tests/functional", "tests/simulator/tests", "tests/bench")
+        for p in (
+            "tests/functional",
+            "tests/simulator/tests",
+            "tests/bench",
+            "tests/tools",
+        )
         if (ROOT / p).is_dir()
     ]
     if not paths:

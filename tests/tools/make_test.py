@@ -30,8 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LOGS = ROOT / "tests" / "output" / "logs"
+
+
+def logs_dir() -> Path:
+    """Where the stages' logs go: tests/output/logs/, or $MAKE_TEST_LOGS (the tool's own tests)."""
+    return Path(os.environ.get("MAKE_TEST_LOGS") or ROOT / "tests" / "output" / "logs")
+
+
 TAIL_LINES = 60
+# Seconds a stopped stage gets to end before it is killed.
+STOP_GRACE = 30
 
 
 @dataclass
@@ -53,7 +61,7 @@ class Stage:  # pylint: disable=too-many-instance-attributes
     started: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
-        self.log = LOGS / f"{self.name}.log"
+        self.log = logs_dir() / f"{self.name}.log"
 
     def start(self, nox: list[str]) -> None:
         """Start nox for this stage's sessions, its output going to the log."""
@@ -111,9 +119,18 @@ class Stage:  # pylint: disable=too-many-instance-attributes
         return True
 
     def stop(self) -> None:
-        """Stop the stage's nox and everything it started."""
+        """Stop the stage's nox and everything it started (killed if it lingers)."""
         assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGTERM)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=STOP_GRACE)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         self.process.wait()
         self.seconds = time.monotonic() - self.started
         self.result = "stopped"
@@ -180,6 +197,11 @@ def stages() -> list[Stage]:
     ]
 
 
+def shown(path: Path) -> str:
+    """A path as printed: relative to the checkout when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def fmt(seconds: float) -> str:
     """1m05s, 42s."""
     return (
@@ -207,7 +229,9 @@ def run(todo: list[Stage], nox: list[str], jobs: int, keep_going: bool) -> None:
     running: list[Stage] = []
     failed = False
     try:
-        while pending or running:
+        # After a failure (without keep_going) nothing more starts: the stages
+        # still pending stay "not run", and the loop ends once none is running.
+        while running or (pending and not (failed and not keep_going)):
             while pending and len(running) < jobs and not (failed and not keep_going):
                 stage = pending.pop(0)
                 stage.start(nox)
@@ -219,9 +243,7 @@ def run(todo: list[Stage], nox: list[str], jobs: int, keep_going: bool) -> None:
                 if stage.result == "passed":
                     continue
                 failed = True
-                print(
-                    f"\n----- last {TAIL_LINES} lines of {stage.log.relative_to(ROOT)} -----"
-                )
+                print(f"\n----- last {TAIL_LINES} lines of {shown(stage.log)} -----")
                 print(tail(stage.log, TAIL_LINES))
                 print("-----\n", flush=True)
             if failed and not keep_going and running:
@@ -242,7 +264,7 @@ def report(todo: list[Stage], total: float) -> bool:
     print(f"{'stage':<{width}}  {'result':<7}  {'time':>6}  log")
     for stage in todo:
         ran = stage.result != "not run"
-        log = str(stage.log.relative_to(ROOT)) if ran else "-"
+        log = shown(stage.log) if ran else "-"
         print(
             f"{stage.name:<{width}}  {stage.result:<7}  {fmt(stage.seconds) if ran else '-':>6}  {log}"
         )
@@ -288,11 +310,10 @@ def main() -> int:
     if args.names:
         todo = [stage for stage in todo if stage.name in args.names]
 
-    LOGS.mkdir(parents=True, exist_ok=True)
+    logs = logs_dir()
+    logs.mkdir(parents=True, exist_ok=True)
     jobs = max(args.jobs, 1)
-    say(
-        f"make test: {len(todo)} stages, {jobs} at a time; full logs in {LOGS.relative_to(ROOT)}/"
-    )
+    say(f"make test: {len(todo)} stages, {jobs} at a time; full logs in {shown(logs)}/")
     began = time.monotonic()
     run(todo, [shutil.which(args.nox) or args.nox], jobs, args.keep_going)
     return 0 if report(todo, time.monotonic() - began) else 1
