@@ -105,11 +105,10 @@ def test_a_stage_that_ignores_sigterm_is_killed(fake_nox, tmp_path, monkeypatch)
     stage = make_test.Stage("lint", ["lint"], "lint")
     stage.start([str(fake_nox)])
     # Let it get as far as ignoring SIGTERM before it is stopped.
-    log = stage.log
-    for _ in range(200):
-        if "hang-hard" in log.read_text():
-            break
+    waited = 0
+    while "hang-hard" not in stage.log.read_text() and waited < 200:
         subprocess.run(["sleep", "0.05"], check=True)
+        waited += 1
     stage.stop()
     assert stage.result == "stopped"
     assert stage.process.returncode == -9
