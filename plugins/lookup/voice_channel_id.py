@@ -155,7 +155,8 @@ class LookupModule(LookupBase):
             ]
             if [e for e in errors if e]:
                 raise InputError([e for e in errors if e])
-            check_connection(options)
+            for warning in check_connection(options):
+                self._display.warning("voice_channel_id: %s" % warning)
             client = make_client(options)
             return channel_ids(
                 client,

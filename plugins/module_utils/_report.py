@@ -163,7 +163,7 @@ class Report:
         return "created" if outcome.present else "deleted"
 
     def workspaces(self):
-        """Per workspace: how many numbers were created, deleted, unchanged and failed."""
+        """Per workspace: how many numbers were (or in check mode would be) created, deleted, unchanged and failed."""
         rows: dict = {}
         for outcome in self.outcomes:
             workspace_id = outcome.step.workspace_id
@@ -178,8 +178,14 @@ class Report:
                 ),
             )
             row[self._bucket(outcome)] += 1
+        # In check mode the counts are what a run would do, and the line says so.
+        line = (
+            "%s: would create %d, would delete %d, %d unchanged, %d failed (check mode)"
+            if self.request.check_mode
+            else "%s: %d created, %d deleted, %d unchanged, %d failed"
+        )
         for row in rows.values():
-            row["text"] = "%s: %d created, %d deleted, %d unchanged, %d failed" % (
+            row["text"] = line % (
                 row["workspace_id"],
                 row["created"],
                 row["deleted"],

@@ -299,12 +299,15 @@ results:
       type: str
       returned: when failed
 summary:
-  description: How many numbers were created, deleted, left unchanged and failed.
+  description: How many numbers were created, deleted, left unchanged and failed (in check mode, would be).
   returned: always
   type: dict
   sample: {created: 3, deleted: 1, unchanged: 996, failed: 0}
 workspaces:
-  description: The same counts per workspace, with a line of text for people.
+  description:
+    - The same counts per workspace, with a line of text for people.
+    - 'In check mode the counts are what a run would do, and the line reads
+      V(<workspace>: would create 3, would delete 1, 96 unchanged, 0 failed \(check mode\)).'
   returned: always
   type: list
   elements: dict

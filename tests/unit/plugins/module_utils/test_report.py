@@ -8,6 +8,7 @@ from ansible_collections.bird.engagements.tests.unit.helpers import (
     N102,
     WS1,
     simulator,
+    writes,
 )
 from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
     batch,
@@ -131,6 +132,21 @@ def test_summaries_count_per_run_and_per_workspace():
     assert report.summary() == dict(created=1, deleted=0, unchanged=2, failed=0)
     (line,) = report.workspaces()
     assert line["text"] == "%s: 1 created, 0 deleted, 2 unchanged, 0 failed" % WS1
+
+
+def test_the_workspace_line_says_would_in_check_mode():
+    sim = simulator()
+    sim.insert_connector(WS1, N102)
+    numbers = [{"phone_number_id": N101}, {"phone_number_id": N102, "state": "absent"}]
+    report = execute(
+        sim, batch([{"workspace_id": WS1, "numbers": numbers}], check_mode=True)
+    )
+    (line,) = report.workspaces()
+    assert (line["created"], line["deleted"]) == (1, 1)
+    assert line["text"] == (
+        "%s: would create 1, would delete 1, 0 unchanged, 0 failed (check mode)" % WS1
+    )
+    assert writes(sim) == 0
 
 
 def test_rows_follow_each_owners_input_order_and_share_one_outcome():
