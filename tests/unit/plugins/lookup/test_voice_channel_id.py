@@ -6,6 +6,7 @@
 import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
+from ansible.utils.display import Display
 
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     DEMO_KEY,
@@ -62,3 +63,18 @@ def test_an_echoed_key_is_scrubbed_from_api_errors(module_env, lookup):
     with pytest.raises(AnsibleLookupError) as info:
         lookup.run(["+31201230101"], variables={}, workspace_id=WS1)
     assert "HTTP 400" in str(info.value) and DEMO_KEY not in str(info.value)
+
+
+def test_a_plain_http_api_url_is_warned_about_as_the_modules_do(
+    module_env, monkeypatch, lookup
+):
+    sim = module_env()
+    connector = sim.insert_connector(WS1, N101)
+    warnings = []
+    monkeypatch.setattr(
+        Display, "warning", lambda self, msg, *args, **kwargs: warnings.append(msg)
+    )
+    found = lookup.run([N101], variables={}, workspace_id=WS1)
+    assert found == [connector["channel"]["channelId"]]
+    assert len(warnings) == 1 and "plain http" in warnings[0]
+    assert warnings[0].startswith("voice_channel_id: ") and DEMO_KEY not in warnings[0]
