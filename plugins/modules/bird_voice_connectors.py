@@ -307,7 +307,7 @@ workspaces:
   description:
     - The same counts per workspace, with a line of text for people.
     - 'In check mode the counts are what a run would do, and the line reads
-      V(<workspace>: would create 3, would delete 1, 96 unchanged, 0 failed \(check mode\)).'
+      V(<workspace>: would create 3, would delete 1, 96 unchanged, 0 failed (check mode\)).'
   returned: always
   type: list
   elements: dict
