@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Set a host fact to the rows of a registered ``bird_voice_connectors`` result, without templating them.
+
+``ansible.builtin.set_fact`` templates its value: for the 1,000 rows of a 1,000-number run that is
+one pass over 13,000 values, and again when the callbacks show the result. This action reads the
+registered variable as it is and hands the rows to Ansible's variable layers directly, as
+``set_fact`` itself does on ansible-core 2.21 (``register_host_variables``). Older cores have no
+such interface; there the role keeps using ``set_fact``, and this action fails saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+try:  # ansible-core 2.21 and later
+    from ansible.plugins.action import VariableLayer
+except ImportError:  # pragma: no cover - depends on the core
+    VariableLayer = None
+
+ARGUMENT_SPEC = dict(
+    result=dict(type="str", required=True),
+    fact=dict(type="str", required=True),
+    owner=dict(type="str"),
+)
+
+
+def rows_of(registered, result, owner=None):
+    """The rows of the ``bird_voice_connectors`` result ``registered`` (the variable named ``result``).
+
+    With ``owner``, only the rows that host owns. Anything but a mapping with a ``results`` list
+    of mappings is an error naming the variable, never an empty list.
+    """
+    if not isinstance(registered, Mapping) or not isinstance(
+        registered.get("results"), list
+    ):
+        raise AnsibleActionFail(
+            "result: %r is not the registered result of bird.engagements.bird_voice_connectors"
+            " (a mapping with a 'results' list); register that task's result under this name"
+            % result
+        )
+    rows = registered["results"]
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise AnsibleActionFail(
+                "result: %s.results[%d] is a %s, not a mapping: not a bird_voice_connectors result"
+                % (result, index, type(row).__name__)
+            )
+    if owner is None:
+        return rows
+    return [row for row in rows if row.get("owner") == owner]
+
+
+class ActionModule(ActionBase):
+    """See ``plugins/modules/bird_voice_connectors_fact.py`` for the documentation."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # no longer has any effect
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if VariableLayer is None:
+            raise AnsibleActionFail(
+                "bird.engagements.bird_voice_connectors_fact needs ansible-core 2.21 or later;"
+                " on this core use ansible.builtin.set_fact"
+            )
+        if not args["fact"].isidentifier():
+            raise AnsibleActionFail(
+                "fact: %r is not a valid variable name (letters, digits and _, not starting with a digit)"
+                % args["fact"]
+            )
+        name = args["result"]
+        if name not in (task_vars or {}):
+            raise AnsibleActionFail(
+                "result: no variable named %r; register the bird.engagements.bird_voice_connectors"
+                " task's result under this name first" % name
+            )
+        registered = task_vars[name]
+        if isinstance(
+            registered, str
+        ):  # a variable defined as a template, not registered
+            registered = self._templar.template(registered)
+        rows = rows_of(registered, name, args["owner"])
+        # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
+        self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
+        self.register_host_variables({args["fact"]: rows}, VariableLayer.EPHEMERAL_FACT)
+        result.update(
+            changed=False,
+            fact=args["fact"],
+            count=len(rows),
+            msg="%s: %d entries" % (args["fact"], len(rows)),
+        )
+        return result

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bird_voice_connectors_fact: the rows of a registered result as a fact, as they are, or a clear error."""
+
+from unittest.mock import MagicMock
+
+import pytest
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.loader import action_loader
+
+from ansible_collections.bird.engagements.plugins.action import (
+    bird_voice_connectors_fact as fact_action,
+)
+
+ROWS = [
+    {"phone_number": "+31201230101", "channel_id": "c1", "owner": "nl"},
+    {"phone_number": "+31201230102", "channel_id": "c2", "owner": "de"},
+    {"phone_number": "+31201230103", "channel_id": "c3", "owner": "nl"},
+]
+REGISTERED = {"changed": False, "results": ROWS, "summary": {}}
+
+
+def action(args):
+    task = MagicMock()
+    task.args = dict(args)
+    task.async_val = 0
+    task.check_mode = False
+    task.action = "bird.engagements.bird_voice_connectors_fact"
+    connection = MagicMock(**{"_shell.tmpdir": "/tmp"})  # no remote tmp needed
+    plugin = action_loader.get(
+        "bird.engagements.bird_voice_connectors_fact",
+        task=task,
+        connection=connection,
+        play_context=MagicMock(),
+        loader=None,
+        templar=None,
+        shared_loader_obj=None,
+    )
+    registered = {}
+
+    def register_host_variables(variables, layer):
+        registered[layer] = variables
+
+    plugin.register_host_variables = register_host_variables
+    return plugin, registered
+
+
+needs_layers = fact_action.VariableLayer is not None
+
+
+def run(args, task_vars):
+    plugin, registered = action(args)
+    return plugin.run(task_vars=task_vars), registered
+
+
+def test_the_rows_are_set_as_they_are_under_the_fact_name():
+    if not needs_layers:
+        with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
+            run({"result": "r", "fact": "provisioned"}, {"r": REGISTERED})
+        return
+    result, registered = run({"result": "r", "fact": "provisioned"}, {"r": REGISTERED})
+    layers = fact_action.VariableLayer
+    assert registered[layers.EPHEMERAL_FACT] == {"provisioned": ROWS}
+    assert (
+        registered[layers.EPHEMERAL_FACT]["provisioned"] is ROWS
+    )  # not copied, not templated
+    assert registered[layers.CACHEABLE_FACT] == {}  # not a cacheable fact, as set_fact
+    assert result["changed"] is False
+    assert result["count"] == 3
+    assert result["fact"] == "provisioned"
+    assert (
+        ROWS not in result.values()
+    )  # the rows stay out of the result (and the callbacks' way)
+
+
+@pytest.mark.parametrize(
+    "owner, expected",
+    [("nl", ["+31201230101", "+31201230103"]), ("de", ["+31201230102"]), ("fr", [])],
+)
+def test_with_an_owner_only_its_rows(owner, expected):
+    rows = fact_action.rows_of(REGISTERED, "r", owner)
+    assert [row["phone_number"] for row in rows] == expected
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            None,
+            "'r' is not the registered result of bird.engagements.bird_voice_connectors",
+        ),
+        ("text", "'r' is not the registered result"),
+        ({"changed": False}, "'r' is not the registered result"),
+        ({"results": {"a": 1}}, "'r' is not the registered result"),
+        ({"results": [ROWS[0], "x"]}, r"r\.results\[1\] is a str, not a mapping"),
+    ],
+)
+def test_anything_but_a_result_is_an_error_naming_the_variable(value, message):
+    with pytest.raises(AnsibleActionFail, match=message):
+        fact_action.rows_of(value, "r")
+
+
+def test_an_empty_result_is_an_empty_list():
+    assert not fact_action.rows_of({"results": []}, "r", "nl")
+
+
+@pytest.mark.parametrize(
+    "args, task_vars, message",
+    [
+        ({"result": "missing", "fact": "f"}, {}, "result: no variable named 'missing'"),
+        (
+            {"result": "r", "fact": "not valid"},
+            {"r": REGISTERED},
+            "fact: 'not valid' is not a valid variable name",
+        ),
+        ({"result": "r", "fact": "f", "extra": 1}, {"r": REGISTERED}, "extra"),
+        ({"fact": "f"}, {"r": REGISTERED}, "result"),
+    ],
+)
+def test_bad_arguments_fail_naming_the_option(args, task_vars, message):
+    if not needs_layers and set(args) == {"result", "fact"}:
+        message = "needs ansible-core 2.21 or later"
+    with pytest.raises(AnsibleActionFail, match=message):
+        run(args, task_vars)
