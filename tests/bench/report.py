@@ -170,7 +170,7 @@ PARTS = (
     "task_to_module",
     "module_seconds",
     "module_to_result",
-    "set_fact",
+    "publish",
     "to_end",
 )
 PART_NAMES = [
@@ -179,7 +179,7 @@ PART_NAMES = [
     "task to module",
     "module",
     "module to result",
-    "set_fact",
+    "publish",
     "to end",
 ]
 
