@@ -83,9 +83,8 @@ class ActionModule(ActionBase):
                 " task's result under this name first" % name
             )
         registered = task_vars[name]
-        if isinstance(
-            registered, str
-        ):  # a variable defined as a template, not registered
+        # A variable defined as a template (not registered) is rendered first.
+        if isinstance(registered, str):
             registered = self._templar.template(registered)
         rows = rows_of(registered, name, args["owner"])
         # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
