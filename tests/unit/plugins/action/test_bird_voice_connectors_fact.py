@@ -21,7 +21,7 @@ ROWS = [
 REGISTERED = {"changed": False, "results": ROWS, "summary": {}}
 
 
-def action(args):
+def action(args, templar=None):
     task = MagicMock()
     task.args = dict(args)
     task.async_val = 0
@@ -34,7 +34,7 @@ def action(args):
         connection=connection,
         play_context=MagicMock(),
         loader=None,
-        templar=None,
+        templar=templar,
         shared_loader_obj=None,
     )
     registered = {}
@@ -123,3 +123,21 @@ def test_bad_arguments_fail_naming_the_option(args, task_vars, message):
         message = "needs ansible-core 2.21 or later"
     with pytest.raises(AnsibleActionFail, match=message):
         run(args, task_vars)
+
+
+def test_a_variable_defined_as_a_template_is_rendered_first():
+    templar = MagicMock()
+    templar.template.return_value = REGISTERED
+    plugin, registered = action(
+        {"result": "r", "fact": "provisioned", "owner": "de"}, templar
+    )
+    if not needs_layers:
+        with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
+            plugin.run(task_vars={"r": "{{ registered }}"})
+        return
+    result = plugin.run(task_vars={"r": "{{ registered }}"})
+    templar.template.assert_called_once_with("{{ registered }}")
+    assert registered[fact_action.VariableLayer.EPHEMERAL_FACT] == {
+        "provisioned": [ROWS[1]]
+    }
+    assert result["count"] == 1
