@@ -33,10 +33,17 @@ from ansible_collections.bird.engagements.tests.unit.helpers import ROOT
 CONNECTION_SPEC = _connection.connection_argument_spec(env_fallback)
 CREDENTIAL_TYPE = os.path.join(ROOT, "meta", "awx-credential-type.yml")
 CREATE_PLAYBOOK = os.path.join(ROOT, "docs", "awx", "create_credential_type.yml")
+# The modules that talk to Bird: every module but the documentation of a controller-side action
+# (plugins/action/<name>.py, such as bird_voice_connectors_fact), which takes no credentials.
+CONTROLLER_ACTIONS = {
+    os.path.splitext(os.path.basename(path))[0]
+    for path in glob.glob(os.path.join(ROOT, "plugins", "action", "*.py"))
+}
 MODULE_NAMES = sorted(
     os.path.splitext(os.path.basename(path))[0]
     for path in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py"))
     if not os.path.basename(path).startswith("_")
+    and os.path.splitext(os.path.basename(path))[0] not in CONTROLLER_ACTIONS
 )
 DOC_FILES = sorted(
     glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py"))
