@@ -66,11 +66,6 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # no longer has any effect
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if VariableLayer is None:
-            raise AnsibleActionFail(
-                "bird.engagements.bird_voice_connectors_fact needs ansible-core 2.21 or later;"
-                " on this core use ansible.builtin.set_fact"
-            )
         if not args["fact"].isidentifier():
             raise AnsibleActionFail(
                 "fact: %r is not a valid variable name (letters, digits and _, not starting with a digit)"
@@ -87,6 +82,12 @@ class ActionModule(ActionBase):
         if isinstance(registered, str):
             registered = self._templar.template(registered)
         rows = rows_of(registered, name, args["owner"])
+        # The input is checked first, so that a mistake is named on every core.
+        if VariableLayer is None:
+            raise AnsibleActionFail(
+                "bird.engagements.bird_voice_connectors_fact needs ansible-core 2.21 or later;"
+                " on this core use ansible.builtin.set_fact"
+            )
         # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
         self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
         self.register_host_variables({args["fact"]: rows}, VariableLayer.EPHEMERAL_FACT)
