@@ -8,6 +8,10 @@ one pass over 13,000 values, and again when the callbacks show the result. This 
 registered variable as it is and hands the rows to Ansible's variable layers directly, as
 ``set_fact`` itself does on ansible-core 2.21 (``register_host_variables``). Older cores have no
 such interface; there the role keeps using ``set_fact``, and this action fails saying so.
+
+With ``show_workspaces`` it also shows the result's line per workspace, so that the role needs no
+``debug`` task of its own: every task costs Ansible a pass over the play's variables, which is
+most of a task's time when they hold thousands of numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +30,20 @@ ARGUMENT_SPEC = dict(
     result=dict(type="str", required=True),
     fact=dict(type="str", required=True),
     owner=dict(type="str"),
+    show_workspaces=dict(type="bool", default=False),
 )
+
+
+def workspace_lines(registered):
+    """The result's line per workspace (``workspaces[].text``), those it has."""
+    workspaces = registered.get("workspaces")
+    if not isinstance(workspaces, list):
+        return []
+    return [
+        item["text"]
+        for item in workspaces
+        if isinstance(item, Mapping) and isinstance(item.get("text"), str)
+    ]
 
 
 def rows_of(registered, result, owner=None):
@@ -81,20 +98,28 @@ class ActionModule(ActionBase):
         # A variable defined as a template (not registered) is rendered first.
         if isinstance(registered, str):
             registered = self._templar.template(registered)
-        rows = rows_of(registered, name, args["owner"])
+        # A failed run (its lines are still worth showing) publishes nothing: as a set_fact after
+        # the task would not have run. Anything else must be a whole result.
+        failed = isinstance(registered, Mapping) and bool(registered.get("failed"))
+        rows = [] if failed else rows_of(registered, name, args["owner"])
         # The input is checked first, so that a mistake is named on every core.
         if VariableLayer is None:
             raise AnsibleActionFail(
                 "bird.engagements.bird_voice_connectors_fact needs ansible-core 2.21 or later;"
                 " on this core use ansible.builtin.set_fact"
             )
-        # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
-        self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
-        self.register_host_variables({args["fact"]: rows}, VariableLayer.EPHEMERAL_FACT)
-        result.update(
-            changed=False,
-            fact=args["fact"],
-            count=len(rows),
-            msg="%s: %d entries" % (args["fact"], len(rows)),
-        )
+        if failed:
+            msg = "%s: not set, %s failed" % (args["fact"], name)
+        else:
+            # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
+            self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
+            self.register_host_variables(
+                {args["fact"]: rows}, VariableLayer.EPHEMERAL_FACT
+            )
+            msg = "%s: %d entries" % (args["fact"], len(rows))
+        result.update(changed=False, fact=args["fact"], count=len(rows), msg=msg)
+        lines = workspace_lines(registered) if args["show_workspaces"] else []
+        if lines:
+            # Shown at every verbosity, as ansible.builtin.debug shows its message.
+            result.update(workspaces=lines, _ansible_verbose_always=True)
         return result

@@ -16,7 +16,11 @@ description:
   - What C(ansible.builtin.set_fact) of the template C({{ registered.results }}) does, without templating
     the rows. For a run over thousands of numbers, C(set_fact) walks every value of the result once more
     and the callbacks walk it again; this action hands the rows over as they are.
-  - The P(bird.engagements.voice_channels#role) role uses it to set C(voice_channels_provisioned).
+  - With O(show_workspaces), it also shows the result's line per workspace, as C(ansible.builtin.debug) would.
+  - The rows of a failed run (RV(bird.engagements.bird_voice_connectors#module:failed)) are not published: the
+    fact is left as it was, as a C(set_fact) after the failed task would be. Its lines are still shown.
+  - The P(bird.engagements.voice_channels#role) role uses it to set C(voice_channels_provisioned) and to say
+    what happened per workspace.
   - Needs ansible-core 2.21 or later (the interface C(set_fact) itself uses there). On older cores it
     fails saying so; use C(ansible.builtin.set_fact) there.
 author:
@@ -39,6 +43,12 @@ options:
       - Only the rows whose C(owner) is this (for a run over several hosts' lists, each host its own).
       - Unset, every row.
     type: str
+  show_workspaces:
+    description:
+      - Also show the result's line per workspace (RV(bird.engagements.bird_voice_connectors#module:workspaces[].text))
+        as RV(workspaces), at every verbosity.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -65,10 +75,11 @@ EXAMPLES = r"""
     workspaces: "{{ voice_workspaces }}"
   register: provisioned
 
-- name: Keep the per-number results as a fact
+- name: Keep the per-number results as a fact, and say what happened per workspace
   bird.engagements.bird_voice_connectors_fact:
     result: provisioned
     fact: voice_numbers
+    show_workspaces: true
   when: ansible_version.full is version('2.21', '>=')
 
 - name: The same on older cores
@@ -84,8 +95,15 @@ fact:
   type: str
   sample: voice_numbers
 count:
-  description: How many rows the fact holds.
+  description: How many rows the fact holds; V(0) when the result was a failed run's and nothing was set.
   returned: success
   type: int
   sample: 1000
+workspaces:
+  description: The result's line per workspace.
+  returned: with O(show_workspaces), when the result has any
+  type: list
+  elements: str
+  sample:
+    - "2cffb55c-120e-41a8-8f10-ed9d1b412d29: 3 created, 1 deleted, 96 unchanged, 0 failed"
 """

@@ -60,6 +60,7 @@ BREAKDOWN = (
 
 PUBLISH_ACTIONS = (
     "bird.engagements.bird_voice_connectors_fact",
+    "ansible.builtin.debug",
     "ansible.builtin.set_fact",
 )
 
@@ -67,9 +68,9 @@ PUBLISH_ACTIONS = (
 def breakdown(run, module_name, action):
     """Seconds of a playbook run, in order: start to its first task, the role's argument validation, the
     module task's start to the module's process, the module, its exit to the task's result, the role's
-    publishing of voice_channels_provisioned (its two tasks, one of them skipped: bird_voice_connectors_fact
-    on ansible-core 2.21 and later, set_fact before), and the last task to the end. A part that did not
-    happen is None."""
+    line per workspace and publishing of voice_channels_provisioned (one bird_voice_connectors_fact task on
+    ansible-core 2.21 and later; a debug and a set_fact task before), and the last task to the end. A part
+    that did not happen is None."""
     tasks = [t for t in run["tasks"] if t.get("event") == "task" and t.get("start")]
     module = playbooks.module_of(run, module_name)
     by_action = dict((t["action"], t) for t in tasks)

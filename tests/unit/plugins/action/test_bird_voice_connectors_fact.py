@@ -139,3 +139,63 @@ def test_a_variable_defined_as_a_template_is_rendered_first():
         "provisioned": [ROWS[1]]
     }
     assert result["count"] == 1
+
+
+WORKSPACES = [
+    {"workspace_id": "w1", "text": "w1: 0 created, 0 deleted, 2 unchanged, 0 failed"},
+    {"workspace_id": "w2", "text": "w2: 1 created, 0 deleted, 0 unchanged, 0 failed"},
+]
+
+
+@pytest.mark.parametrize(
+    "registered, expected",
+    [
+        (dict(REGISTERED, workspaces=WORKSPACES), [w["text"] for w in WORKSPACES]),
+        (REGISTERED, []),
+        (dict(REGISTERED, workspaces="none"), []),
+        (
+            dict(REGISTERED, workspaces=[{"text": 3}, "x", WORKSPACES[1]]),
+            [WORKSPACES[1]["text"]],
+        ),
+    ],
+)
+def test_the_lines_per_workspace_are_those_the_result_has(registered, expected):
+    assert fact_action.workspace_lines(registered) == expected
+
+
+@pytest.mark.parametrize("show", [True, False])
+def test_show_workspaces_shows_the_lines_at_every_verbosity(show):
+    args = {"result": "r", "fact": "provisioned", "show_workspaces": show}
+    task_vars = {"r": dict(REGISTERED, workspaces=WORKSPACES)}
+    if not needs_layers:
+        with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
+            run(args, task_vars)
+        return
+    result, dummy = run(args, task_vars)
+    if show:
+        assert result["workspaces"] == [w["text"] for w in WORKSPACES]
+        assert result["_ansible_verbose_always"] is True
+    else:
+        assert "workspaces" not in result and "_ansible_verbose_always" not in result
+
+
+@pytest.mark.parametrize(
+    "failed_result",
+    [
+        # A failed run with rows, and one that failed before it had any (bad input).
+        dict(REGISTERED, failed=True, msg="1 failed", workspaces=WORKSPACES),
+        {"failed": True, "msg": "missing required arguments: workspace_id"},
+    ],
+)
+def test_a_failed_run_publishes_nothing_and_still_shows_its_lines(failed_result):
+    args = {"result": "r", "fact": "provisioned", "show_workspaces": True}
+    if not needs_layers:
+        with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
+            run(args, {"r": failed_result})
+        return
+    result, registered = run(args, {"r": failed_result})
+    assert registered == {}  # no variable layer touched: the fact stays as it was
+    assert result["count"] == 0
+    assert result["msg"] == "provisioned: not set, r failed"
+    assert result.get("workspaces", []) == fact_action.workspace_lines(failed_result)
+    assert "failed" not in result  # the failed task already failed the host
