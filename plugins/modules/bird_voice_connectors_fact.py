@@ -17,8 +17,8 @@ description:
     the rows. For a run over thousands of numbers, C(set_fact) walks every value of the result once more
     and the callbacks walk it again; this action hands the rows over as they are.
   - With O(show_workspaces), it also shows the result's line per workspace, as C(ansible.builtin.debug) would.
-  - The rows of a failed run (RV(bird.engagements.bird_voice_connectors#module:failed)) are not published: the
-    fact is left as it was, as a C(set_fact) after the failed task would be. Its lines are still shown.
+  - The rows of a failed run (a result with C(failed) set) are not published, and
+    the fact is left as it was, as a C(set_fact) after the failed task would leave it. Its lines are still shown.
   - The P(bird.engagements.voice_channels#role) role uses it to set C(voice_channels_provisioned) and to say
     what happened per workspace.
   - Needs ansible-core 2.21 or later (the interface C(set_fact) itself uses there). On older cores it
@@ -45,8 +45,8 @@ options:
     type: str
   show_workspaces:
     description:
-      - Also show the result's line per workspace (RV(bird.engagements.bird_voice_connectors#module:workspaces[].text))
-        as RV(workspaces), at every verbosity.
+      - Also show the result's line per workspace (the C(text) of each item of
+        RV(bird.engagements.bird_voice_connectors#module:workspaces)) as RV(workspaces), at every verbosity.
     type: bool
     default: false
 attributes:
