@@ -98,18 +98,26 @@ class ActionModule(ActionBase):
         # A variable defined as a template (not registered) is rendered first.
         if isinstance(registered, str):
             registered = self._templar.template(registered)
-        # A failed run (its lines are still worth showing) publishes nothing: as a set_fact after
-        # the task would not have run. Anything else must be a whole result.
-        failed = isinstance(registered, Mapping) and bool(registered.get("failed"))
-        rows = [] if failed else rows_of(registered, name, args["owner"])
+        # A failed run's rows are published too (each says whether it failed). Only a run that failed
+        # before it had any (bad input, no access key) sets nothing, and this task does not fail on
+        # it: that run's own failure says what went wrong. Anything else must be a whole result.
+        rowless_failure = (
+            isinstance(registered, Mapping)
+            and bool(registered.get("failed"))
+            and "results" not in registered
+        )
+        rows = [] if rowless_failure else rows_of(registered, name, args["owner"])
         # The input is checked first, so that a mistake is named on every core.
         if VariableLayer is None:
             raise AnsibleActionFail(
                 "bird.engagements.bird_voice_connectors_fact needs ansible-core 2.21 or later;"
                 " on this core use ansible.builtin.set_fact"
             )
-        if failed:
-            msg = "%s: not set, %s failed" % (args["fact"], name)
+        if rowless_failure:
+            msg = "%s: not set, %s failed before it had any results" % (
+                args["fact"],
+                name,
+            )
         else:
             # As set_fact does: a fact for this play run only, and no legacy ansible_facts handling.
             self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)

@@ -17,8 +17,9 @@ description:
     the rows. For a run over thousands of numbers, C(set_fact) walks every value of the result once more
     and the callbacks walk it again; this action hands the rows over as they are.
   - With O(show_workspaces), it also shows the result's line per workspace, as C(ansible.builtin.debug) would.
-  - The rows of a failed run (a result with C(failed) set) are not published, and
-    the fact is left as it was, as a C(set_fact) after the failed task would leave it. Its lines are still shown.
+  - The rows of a failed run are published too; each says whether it failed. A run that failed before it had
+    any results (a result with C(failed) set and no C(results), for example after bad input) sets nothing, and
+    this task does not fail on it.
   - The P(bird.engagements.voice_channels#role) role uses it to set C(voice_channels_provisioned) and to say
     what happened per workspace.
   - Needs ansible-core 2.21 or later (the interface C(set_fact) itself uses there). On older cores it
@@ -30,7 +31,8 @@ options:
     description:
       - The B(name) of the variable the P(bird.engagements.bird_voice_connectors#module) task registered, not
         its value (V(provisioned), not V({{ provisioned }})).
-      - Anything but such a result (a mapping with a C(results) list of mappings) fails the task.
+      - Anything but such a result (a mapping with a C(results) list of mappings, or a failed one without
+        C(results)) fails the task.
     type: str
     required: true
   fact:
@@ -94,8 +96,13 @@ fact:
   returned: success
   type: str
   sample: voice_numbers
+msg:
+  description: What was set.
+  returned: success
+  type: str
+  sample: "voice_numbers: 1000 entries"
 count:
-  description: How many rows the fact holds; V(0) when the result was a failed run's and nothing was set.
+  description: How many rows the fact holds; V(0) when the run failed before it had any and nothing was set.
   returned: success
   type: int
   sample: 1000

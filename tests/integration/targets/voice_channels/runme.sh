@@ -10,6 +10,13 @@ sim_playbook role role.yml --diff "$@"
 sim_playbook refused refused.yml "$@"
 sim_playbook hosts hosts.yml -i inventory.yml "$@"
 sim_playbook adopt adopt.yml "$@"
+# A failed run with no rescue: one fatal error, the module's, and the line per workspace still shown.
+if sim_playbook unrescued unrescued.yml "$@"; then
+    echo "unrescued.yml should have failed" >&2
+    exit 1
+fi
+grep -qE '^ +"e1b2c3d4-0002-4000-8000-000000000002: .*1 failed",?$' "$SIM_WORKDIR/unrescued.log"
+[ "$(grep -c '^fatal:' "$SIM_WORKDIR/unrescued.log")" -eq 1 ]
 # Credentials in voice_channels_access_key / voice_channels_api_url only, at
 # -vvvv: the access key must not appear anywhere in the output.
 (

@@ -179,23 +179,41 @@ def test_show_workspaces_shows_the_lines_at_every_verbosity(show):
         assert "workspaces" not in result and "_ansible_verbose_always" not in result
 
 
-@pytest.mark.parametrize(
-    "failed_result",
-    [
-        # A failed run with rows, and one that failed before it had any (bad input).
-        dict(REGISTERED, failed=True, msg="1 failed", workspaces=WORKSPACES),
-        {"failed": True, "msg": "missing required arguments: workspace_id"},
-    ],
-)
-def test_a_failed_run_publishes_nothing_and_still_shows_its_lines(failed_result):
+def test_a_failed_run_publishes_its_rows_and_shows_its_lines():
     args = {"result": "r", "fact": "provisioned", "show_workspaces": True}
+    failed_run = dict(REGISTERED, failed=True, msg="1 failed", workspaces=WORKSPACES)
     if not needs_layers:
         with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
-            run(args, {"r": failed_result})
+            run(args, {"r": failed_run})
         return
-    result, registered = run(args, {"r": failed_result})
+    result, registered = run(args, {"r": failed_run})
+    assert registered[fact_action.VariableLayer.EPHEMERAL_FACT] == {"provisioned": ROWS}
+    assert result["count"] == 3
+    assert result["workspaces"] == [
+        "w1: 0 created, 0 deleted, 2 unchanged, 0 failed",
+        "w2: 1 created, 0 deleted, 0 unchanged, 0 failed",
+    ]
+    assert "failed" not in result  # the failed task already failed the host
+
+
+def test_a_run_that_failed_before_it_had_rows_sets_nothing_and_does_not_fail():
+    args = {"result": "r", "fact": "provisioned", "show_workspaces": True}
+    bad_input = {"failed": True, "msg": "missing required arguments: workspace_id"}
+    if not needs_layers:
+        with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
+            run(args, {"r": bad_input})
+        return
+    result, registered = run(args, {"r": bad_input})
     assert registered == {}  # no variable layer touched: the fact stays as it was
     assert result["count"] == 0
-    assert result["msg"] == "provisioned: not set, r failed"
-    assert result.get("workspaces", []) == fact_action.workspace_lines(failed_result)
-    assert "failed" not in result  # the failed task already failed the host
+    assert result["msg"] == "provisioned: not set, r failed before it had any results"
+    assert "workspaces" not in result and "failed" not in result
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"failed": True, "results": "none"}, {"failed": True, "results": [ROWS[0], 1]}],
+)
+def test_a_failed_result_with_malformed_rows_is_still_an_error(value):
+    with pytest.raises(AnsibleActionFail, match="not the registered result|is a int"):
+        run({"result": "r", "fact": "provisioned"}, {"r": value})
