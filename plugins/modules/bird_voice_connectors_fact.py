@@ -31,8 +31,8 @@ options:
     description:
       - The B(name) of the variable the P(bird.engagements.bird_voice_connectors#module) task registered, not
         its value (V(provisioned), not V({{ provisioned }})).
-      - Anything but such a result (a mapping with a C(results) list of mappings, or a failed one without
-        C(results)) fails the task.
+      - Anything else fails the task; such a result is a mapping with a C(results) list of mappings, or a failed
+        one without C(results).
     type: str
     required: true
   fact:
