@@ -16,6 +16,7 @@ most of a task's time when they hold thousands of numbers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -47,25 +48,43 @@ def workspace_lines(registered):
 
 
 def rows_of(registered, result, owner=None):
-    """The rows of the ``bird_voice_connectors`` result ``registered`` (the variable named ``result``).
+    """The rows of the ``bird_voice_connectors`` result ``registered`` (the variable named ``result``):
+    its ``results`` list, or with ``results_format=json`` its ``results_json`` text parsed.
 
     With ``owner``, only the rows that host owns. Anything but a mapping with a ``results`` list
-    of mappings is an error naming the variable, never an empty list.
+    (or a ``results_json`` text of one) of mappings is an error naming the variable, never an empty list.
     """
-    if not isinstance(registered, Mapping) or not isinstance(
-        registered.get("results"), list
+    if isinstance(registered, Mapping) and isinstance(registered.get("results"), list):
+        field, rows = "results", registered["results"]
+    elif (
+        isinstance(registered, Mapping)
+        and "results" not in registered
+        and isinstance(registered.get("results_json"), str)
     ):
+        field = "results_json"
+        try:
+            rows = json.loads(registered["results_json"])
+        except ValueError as err:
+            raise AnsibleActionFail(
+                "result: %s.results_json is not valid JSON (%s): not a bird_voice_connectors result"
+                % (result, err)
+            ) from None
+        if not isinstance(rows, list):
+            raise AnsibleActionFail(
+                "result: %s.results_json holds a %s, not a list of rows: not a bird_voice_connectors"
+                " result" % (result, type(rows).__name__)
+            )
+    else:
         raise AnsibleActionFail(
             "result: %r is not the registered result of bird.engagements.bird_voice_connectors"
-            " (a mapping with a 'results' list); register that task's result under this name"
-            % result
+            " (a mapping with a 'results' list or a 'results_json' text); register that task's"
+            " result under this name" % result
         )
-    rows = registered["results"]
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise AnsibleActionFail(
-                "result: %s.results[%d] is a %s, not a mapping: not a bird_voice_connectors result"
-                % (result, index, type(row).__name__)
+                "result: %s.%s[%d] is a %s, not a mapping: not a bird_voice_connectors result"
+                % (result, field, index, type(row).__name__)
             )
     if owner is None:
         return rows
@@ -105,6 +124,7 @@ class ActionModule(ActionBase):
             isinstance(registered, Mapping)
             and bool(registered.get("failed"))
             and "results" not in registered
+            and "results_json" not in registered
         )
         rows = [] if rowless_failure else rows_of(registered, name, args["owner"])
         # The input is checked first, so that a mistake is named on every core.

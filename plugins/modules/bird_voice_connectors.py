@@ -163,6 +163,19 @@ options:
         O(workspaces[].writes_per_second)) either way.
     type: int
     default: 32
+  results_format:
+    description:
+      - How the task returns its rows, one per number.
+      - V(list) returns them as RV(results).
+      - V(json) returns the same rows as one JSON text, RV(results_json), and no RV(results). This is for a play
+        that hands the rows on rather than reading them, as the P(bird.engagements.voice_channels#role) role
+        does with M(bird.engagements.bird_voice_connectors_fact). Ansible handles each value of a result one by
+        one (masking, C(register), callbacks): for 1,000 numbers that is about 13,000 values, against one
+        string, which makes a converged run of 1,000 numbers about 0.2 s faster.
+    type: str
+    choices: [list, json]
+    default: list
+    version_added: 0.1.0
 seealso:
   - module: bird.engagements.bird_voice_connector
   - module: bird.engagements.bird_voice_connector_info
@@ -216,7 +229,7 @@ results:
   description:
     - One item per listed number (per O(workspaces[].owner) when several list it), in the order given, then one
       per number that O(workspaces[].all_voice_numbers) added or O(workspaces[].exclusive) removed.
-  returned: always
+  returned: with O(results_format=list) (the default)
   type: list
   elements: dict
   contains:
@@ -298,6 +311,14 @@ results:
       description: Bird's C(Messagebird-Request-Id) of the failed call, if any.
       type: str
       returned: when failed
+results_json:
+  description:
+    - With O(results_format=json), the rows of RV(results) as one JSON text (a list of objects with the same
+      keys), in the same order.
+    - C(results_json | from_json) gives RV(results); M(bird.engagements.bird_voice_connectors_fact) reads either.
+  returned: with O(results_format=json)
+  type: str
+  sample: '[{"workspace_id":"2cffb55c-120e-41a8-8f10-ed9d1b412d29","phone_number":"+31201234567",...}]'
 summary:
   description: How many numbers were created, deleted, left unchanged and failed (in check mode, would be).
   returned: always
@@ -371,10 +392,14 @@ def main():
             wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
             concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
             owner=dict(type="str"),
+            results_format=dict(type="str", choices=["list", "json"], default="list"),
         ),
         supports_check_mode=True,
     )
-    module.run_request(request_from_batch(module.params, module.check_mode))
+    module.run_request(
+        request_from_batch(module.params, module.check_mode),
+        results_format=module.params["results_format"],
+    )
 
 
 if __name__ == "__main__":

@@ -12,14 +12,16 @@ version_added: 0.1.0
 description:
   - Sets the host fact O(fact) to RV(bird.engagements.bird_voice_connectors#module:results), the per-number
     results of a registered P(bird.engagements.bird_voice_connectors#module) task, optionally only the rows one
-    owner listed.
+    owner listed. A task run with O(bird.engagements.bird_voice_connectors#module:results_format=json) returns
+    them as one JSON text, RV(bird.engagements.bird_voice_connectors#module:results_json); this action reads
+    that too, as the same list.
   - What C(ansible.builtin.set_fact) of the template C({{ registered.results }}) does, without templating
     the rows. For a run over thousands of numbers, C(set_fact) walks every value of the result once more
     and the callbacks walk it again; this action hands the rows over as they are.
   - With O(show_workspaces), it also shows the result's line per workspace, as C(ansible.builtin.debug) would.
   - The rows of a failed run are published too; each says whether it failed. A run that failed before it had
-    any results (a result with C(failed) set and no C(results), for example after bad input) sets nothing, and
-    this task does not fail on it.
+    any results (a result with C(failed) set and neither C(results) nor C(results_json), for example after bad
+    input) sets nothing, and this task does not fail on it.
   - The P(bird.engagements.voice_channels#role) role uses it to set C(voice_channels_provisioned) and to say
     what happened per workspace.
   - Needs ansible-core 2.21 or later (the interface C(set_fact) itself uses there). On older cores it
@@ -31,8 +33,8 @@ options:
     description:
       - The B(name) of the variable the P(bird.engagements.bird_voice_connectors#module) task registered, not
         its value (V(provisioned), not V({{ provisioned }})).
-      - Anything else fails the task; such a result is a mapping with a C(results) list of mappings, or a failed
-        one without C(results).
+      - Anything else fails the task; such a result is a mapping with a C(results) list of mappings (or a
+        C(results_json) text of one), or a failed one with neither.
     type: str
     required: true
   fact:
@@ -72,9 +74,10 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Ensure the Voice connectors of many numbers
+- name: Ensure the Voice connectors of many numbers, the rows as one JSON text for the next task
   bird.engagements.bird_voice_connectors:
     workspaces: "{{ voice_workspaces }}"
+    results_format: json
   register: provisioned
 
 - name: Keep the per-number results as a fact, and say what happened per workspace
@@ -86,7 +89,7 @@ EXAMPLES = r"""
 
 - name: The same on older cores
   ansible.builtin.set_fact:
-    voice_numbers: "{{ provisioned.results }}"
+    voice_numbers: "{{ provisioned.results_json | from_json }}"
   when: ansible_version.full is version('2.21', '<')
 """
 

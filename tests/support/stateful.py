@@ -303,7 +303,7 @@ def single_outcome(result, printed, entry):
 
 
 def batch_outcome(kind, result, texts):
-    result = result if isinstance(result, dict) else {}
+    result = runs.with_rows(result) if isinstance(result, dict) else {}
     return Outcome(
         kind,
         bool(result.get("failed")),

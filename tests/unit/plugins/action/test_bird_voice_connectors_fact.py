@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """bird_voice_connectors_fact: the rows of a registered result as a fact, as they are, or a clear error."""
 
+import json
 from unittest.mock import MagicMock
 
 import pytest
@@ -101,6 +102,36 @@ def test_anything_but_a_result_is_an_error_naming_the_variable(value, message):
         fact_action.rows_of(value, "r")
 
 
+@pytest.mark.parametrize("owner", [None, "nl"])
+def test_rows_given_as_one_json_text_are_the_same_rows(owner):
+    """A task run with results_format=json: its results_json, parsed."""
+    registered = {"changed": False, "results_json": json.dumps(ROWS), "summary": {}}
+    assert fact_action.rows_of(registered, "r", owner) == fact_action.rows_of(
+        REGISTERED, "r", owner
+    )
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ({"results_json": "[{"}, r"r\.results_json is not valid JSON"),
+        (
+            {"results_json": '{"a": 1}'},
+            r"r\.results_json holds a dict, not a list of rows",
+        ),
+        (
+            {"results_json": '[{"a": 1}, 2]'},
+            r"r\.results_json\[1\] is a int, not a mapping",
+        ),
+        ({"results_json": ["x"]}, "'r' is not the registered result"),
+        ({"results": "[]", "results_json": "[]"}, "'r' is not the registered result"),
+    ],
+)
+def test_a_malformed_json_text_is_an_error_naming_the_variable(value, message):
+    with pytest.raises(AnsibleActionFail, match=message):
+        fact_action.rows_of(value, "r")
+
+
 def test_an_empty_result_is_an_empty_list():
     assert fact_action.rows_of({"results": []}, "r", "nl") == []
 
@@ -179,9 +210,12 @@ def test_show_workspaces_shows_the_lines_at_every_verbosity(show):
         assert "workspaces" not in result and "_ansible_verbose_always" not in result
 
 
-def test_a_failed_run_publishes_its_rows_and_shows_its_lines():
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_failed_run_publishes_its_rows_and_shows_its_lines(as_json):
     args = {"result": "r", "fact": "provisioned", "show_workspaces": True}
     failed_run = dict(REGISTERED, failed=True, msg="1 failed", workspaces=WORKSPACES)
+    if as_json:
+        failed_run["results_json"] = json.dumps(failed_run.pop("results"))
     if not needs_layers:
         with pytest.raises(AnsibleActionFail, match="needs ansible-core 2.21 or later"):
             run(args, {"r": failed_run})
