@@ -170,8 +170,8 @@ options:
       - V(json) returns the same rows as one JSON text, RV(results_json), and no RV(results). This is for a play
         that hands the rows on rather than reading them, as the P(bird.engagements.voice_channels#role) role
         does with M(bird.engagements.bird_voice_connectors_fact). Ansible handles each value of a result one by
-        one (masking, C(register), callbacks): for 1,000 numbers that is about 13,000 values, against one
-        string, which makes a converged run of 1,000 numbers about 0.2 s faster.
+        one (masking, C(register), callbacks), about 13,000 values for 1,000 numbers against one string. A
+        converged run of 1,000 numbers takes about 0.2 s less.
     type: str
     choices: [list, json]
     default: list

@@ -36,7 +36,8 @@ EXPECTED_CREATES = 5
 
 def channel_ids(value):
     """Every non-null ``channel_id`` anywhere in ``value`` (dicts and lists, recursively, and the rows
-    that a ``results_json`` text holds: the role asks its module for them in that form)."""
+    that a ``results_json`` text holds: the role asks its module for them in that form).
+    """
     found = []
     if isinstance(value, dict):
         for key, item in value.items():

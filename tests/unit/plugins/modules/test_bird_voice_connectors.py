@@ -19,6 +19,16 @@ from ansible_collections.bird.engagements.tests.unit.helpers import (
     writes,
 )
 
+# Bird refuses the first create with 403.
+FIRST_CREATE_FORBIDDEN = {
+    "method": "POST",
+    "path": "/connectors$",
+    "kind": "status",
+    "status": 403,
+    "count": 1,
+    "body": {"code": "Forbidden", "message": "no"},
+}
+
 
 def run(args, **kwargs):
     return run_module(bird_voice_connectors.main, args, **kwargs)
@@ -28,16 +38,7 @@ def test_each_entry_reports_its_outcome_and_one_failure_fails_the_task_naming_it
     module_env,
 ):
     sim = module_env()
-    sim.add_faults(
-        {
-            "method": "POST",
-            "path": "/connectors$",
-            "kind": "status",
-            "status": 403,
-            "count": 1,
-            "body": {"code": "Forbidden", "message": "no"},
-        }
-    )
+    sim.add_faults(FIRST_CREATE_FORBIDDEN)
     result = run(
         dict(
             concurrency=1,
@@ -182,16 +183,7 @@ def test_results_format_json_returns_the_same_rows_as_one_text(module_env, fault
     for results_format in ("list", "json"):
         sim = module_env()
         if fault:
-            sim.add_faults(
-                {
-                    "method": "POST",
-                    "path": "/connectors$",
-                    "kind": "status",
-                    "status": 403,
-                    "count": 1,
-                    "body": {"code": "Forbidden", "message": "no"},
-                }
-            )
+            sim.add_faults(FIRST_CREATE_FORBIDDEN)
         outcomes.append(
             run(
                 dict(
