@@ -10,6 +10,7 @@ a first delay, a growth factor and a cap, optionally with "full jitter" so that
 concurrent clients spread out. Only the numbers differ, and they are named here.
 """
 
+import math
 import random
 import time
 
@@ -30,7 +31,14 @@ class Backoff:
     def delay(self, attempt):
         """Seconds to wait before attempt number ``attempt`` (1 = the first retry or look)."""
         exponent = max(0, attempt - 1 - self.steady)
-        ceiling = min(self.cap, self.first * (self.growth**exponent))
+        # Compared as logarithms: growth**exponent overflows a float after about 1,000 doublings,
+        # which a long wait_timeout reaches.
+        if self.growth > 1 and exponent * math.log(self.growth) >= math.log(
+            self.cap / self.first
+        ):
+            ceiling = self.cap
+        else:
+            ceiling = min(self.cap, self.first * (self.growth**exponent))
         return random.uniform(ceiling / 2.0, ceiling) if self.jitter else ceiling
 
 
@@ -59,3 +67,7 @@ class Deadline:
 
     def passed(self):
         return self._clock() >= self.at
+
+    def sooner(self, seconds):
+        """A deadline ``seconds`` from now on the same clock, but no later than this one."""
+        return Deadline(min(seconds, self.remaining()), self._clock)

@@ -98,6 +98,19 @@ def quick_sleep(seconds):
     time.sleep(seconds / 50.0)
 
 
+class Clock:
+    """A clock that moves only when something sleeps on it: waits of minutes take no time."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
 def simulator(**config):
     """A BirdSimulator (demo seed unless ``seed`` is given), never started: use it through ``client``."""
     config.setdefault("seed", DEMO_SEED)

@@ -41,3 +41,21 @@ def test_a_deadline_counts_down_on_its_clock():
     now[0] = 106.0
     assert deadline.remaining() == 0 and deadline.passed()
     assert Deadline(0, clock=lambda: now[0]).passed()
+
+
+def test_delays_stay_at_the_cap_however_many_attempts_a_long_wait_takes():
+    # A wait_timeout of hours makes thousands of polls; growth**n would overflow a float.
+    for policy in (CHANNEL_POLL, LOOKUP, REQUEST_RETRY):
+        for attempt in (1_100, 5_000, 10**6):
+            assert policy.cap / 2 <= policy.delay(attempt) <= policy.cap
+    assert Backoff(first=1.0, cap=3.0, growth=1.0, jitter=False).delay(10**6) == 1.0
+
+
+def test_a_sooner_deadline_is_on_the_same_clock_and_never_later():
+    now = [100.0]
+    deadline = Deadline(10, clock=lambda: now[0])
+    short = deadline.sooner(3)
+    assert short.remaining() == 3
+    now[0] = 103.0
+    assert short.passed() and not deadline.passed()
+    assert deadline.sooner(60).remaining() == deadline.remaining() == 7

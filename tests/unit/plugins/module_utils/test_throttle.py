@@ -14,17 +14,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._throttle import 
     RatePacer,
     Throttle,
 )
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
+from ansible_collections.bird.engagements.tests.unit.helpers import Clock
 
 
 def test_a_pacer_spaces_request_starts():
