@@ -49,7 +49,9 @@ def await_channels(client, outcomes, pages, deadline, pmap, sleep):
     missing: set = set()
     poll = 0
     while waiting:
-        if deadline.passed():
+        # Polled at least once, even when the creates used up wait_timeout (429s, Retry-After):
+        # a channel assigned meanwhile is reported, not a timeout.
+        if poll and deadline.passed():
             for outcome in waiting:
                 outcome.failure = Failure(
                     "%sconnector %s was installed but Bird assigned no channel id within %s seconds (wait_timeout); "
@@ -101,9 +103,7 @@ def _read(client, workspace_id, connector):
     try:
         if connector is None:
             return {
-                connector_id(c): c
-                for c in list_connectors(client, workspace_id)
-                if connector_id(c)
+                connector_id(c): c for c in list_connectors(client, workspace_id)
             }, None
         return {connector: get_connector(client, workspace_id, connector)}, None
     except BirdAPIError as err:
@@ -116,10 +116,11 @@ def _take(group, fresh, error, one_by_one):
     for outcome in group:
         if error is not None:
             if one_by_one and error.status == 404:
-                outcome.failure = Failure(
+                outcome.failure = Failure.from_api(
+                    error,
                     "%sconnector %s disappeared while waiting for its channel (deleted by "
-                    "someone else?)"
-                    % (outcome.step.prefix, connector_id(outcome.connector))
+                    "someone else?): "
+                    % (outcome.step.prefix, connector_id(outcome.connector)),
                 )
             else:
                 outcome.failure = Failure.from_api(

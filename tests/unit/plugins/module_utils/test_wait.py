@@ -109,7 +109,30 @@ def test_a_connector_deleted_while_waiting_is_named():
         {"method": "GET", "path": "/connectors/", "kind": "status", "status": 404}
     )
     report = execute(sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=3))
-    assert (
-        "disappeared while waiting for its channel"
-        in report.outcomes[0].failure.message
+    failure = report.outcomes[0].failure
+    assert "disappeared while waiting for its channel" in failure.message
+    # Bird's answer, with its request id, for Bird's support.
+    assert failure.api_error.status == 404 and failure.api_error.request_id
+    assert "request id: %s" % failure.api_error.request_id in failure.message
+
+
+def test_channels_are_polled_once_even_when_the_creates_used_up_wait_timeout():
+    # One create waits out a 429's Retry-After (60 s, a fiftieth of it here) past wait_timeout;
+    # the other's channel was assigned meanwhile and is reported, not a timeout.
+    sim = simulator(channel_delay=0.3)
+    sim.add_faults(
+        {
+            "method": "POST",
+            "path": "/connectors$",
+            "kind": "status",
+            "status": 429,
+            "retry_after": 60,
+            "count": 1,
+        }
     )
+    numbers = [{"phone_number_id": N101}, {"phone_number_id": N102}]
+    report = execute(sim, one(WS1, numbers, wait_timeout=1))
+    done = [o for o in report.outcomes if o.failure is None]
+    assert len(done) == 1 and done[0].channel_id
+    (late,) = [o for o in report.outcomes if o.failure is not None]
+    assert "no channel id within 1 seconds" in late.failure.message
