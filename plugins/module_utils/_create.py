@@ -7,8 +7,9 @@
 A create attempt ends in one of four ways (:func:`attempt_create`):
 
 - ``CREATED``: Bird answered 2xx (with the connector, or without a usable one);
-- ``DUPLICATE``: Bird refused it because the number already has the connector
-  (someone else installed it meanwhile, or an earlier attempt of ours did);
+- ``DUPLICATE``: a 409 or 422, Bird's refusal of a connector that exists (someone else
+  installed it meanwhile, or an earlier attempt of ours did), or for a 422 perhaps a
+  validation error;
 - ``REFUSED``: Bird refused it for another reason: the entry fails with Bird's words;
 - ``UNCERTAIN``: it failed in a way that does not tell whether it was applied
   (a 5xx, a lost connection, a timeout): never sent again before a look.
@@ -16,8 +17,10 @@ A create attempt ends in one of four ways (:func:`attempt_create`):
 :class:`Creator` sends the creates of every workspace, then handles what is left in
 rounds: one re-read of each workspace's connectors per round (not one per entry),
 looking for the connectors Bird says exist or may have created, until each is found,
-refused, or ``wait_timeout`` runs out (installation is asynchronous). Only uncertain
-creates that are still not listed are sent again, at most ``retries`` times.
+refused, or ``wait_timeout`` runs out (installation is asynchronous); a 422 that does not
+say the connector exists may be a validation error, so its connector is looked for a few
+seconds only. Only uncertain creates that are still not listed are sent again, at most
+``retries`` times.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import LOOKUP
@@ -43,15 +46,21 @@ UNCERTAIN = "uncertain"
 
 # Statuses Bird may use for "connector already exists" (which one is unverified).
 DUPLICATE_STATUSES = (409, 422)
+# Words of a 422's code or message that say the connector is there already. Bird's code
+# string is unverified, so a 422 without them may still be the refusal, or a validation
+# error: its connector is looked for this many seconds (within wait_timeout), then
+# Bird's words are the answer.
+EXISTS_WORDS = ("already", "duplicate", "conflict")
+UNCONFIRMED_LOOK_SECONDS = 5.0
 
 
-def is_duplicate_refusal(error):
-    """A 409, or a 422 whose code or message says the connector already exists."""
+def says_it_exists(error):
+    """A 409, or a 422 whose code or message says the connector is there already."""
     if error.status == 409:
         return True
     if error.status == 422:
         words = ("%s %s" % (error.code or "", error.api_message or "")).lower()
-        return "exist" in words or "duplicate" in words
+        return any(word in words for word in EXISTS_WORDS)
     return False
 
 
@@ -82,23 +91,34 @@ def attempt_create(client, step, template_ref):
             return UNCERTAIN, None, err
         return REFUSED, None, err
     body = response.body
+    if isinstance(body, dict) and connector_id(body):
+        return CREATED, body, None
+    # Accepted, but without the connector: it is looked up, and the answer is kept for the
+    # error (its request id) in case it never shows.
     return (
         CREATED,
-        (body if isinstance(body, dict) and connector_id(body) else None),
         None,
+        BirdAPIError(
+            "Bird answered HTTP %s without a connector id" % response.status,
+            method="POST",
+            path=workspace_path(step.workspace_id, "connectors"),
+            request_id=response.request_id,
+        ),
     )
 
 
 class Pending:
     """A create not settled yet: what happened so far, and whether the connector may be ours."""
 
-    __slots__ = ("outcome", "kind", "error", "sends", "maybe_ours")
+    __slots__ = ("outcome", "kind", "error", "sends", "maybe_ours", "look_until")
 
     def __init__(self, outcome):
         self.outcome = outcome
         self.kind = None
         self.error = None
         self.sends = 0
+        # How long a connector Bird may have is looked for (None: until wait_timeout).
+        self.look_until = None
         # Whether an attempt of ours may have been applied: a connector found later may then be
         # ours, and "changed" must not be denied.
         self.maybe_ours = False
@@ -149,6 +169,9 @@ class Creator:
             outcome.settle(failure=Failure.from_api(error, outcome.step.prefix))
         elif kind == UNCERTAIN:
             item.maybe_ours = True
+        elif kind == DUPLICATE and not says_it_exists(error):
+            # A 422 that may be a validation error: looked up briefly, then Bird's words stand.
+            item.look_until = self.deadline.sooner(UNCONFIRMED_LOOK_SECONDS)
         # DUPLICATE: someone else's, or an earlier uncertain attempt of ours; look it up.
 
     def _look(self, pending):
@@ -193,9 +216,14 @@ class Creator:
 
     @staticmethod
     def _may_still_appear(item):
-        """A connector Bird accepted, or says exists, may not be listed yet: keep looking."""
-        return item.kind == CREATED or (
-            item.kind == DUPLICATE and is_duplicate_refusal(item.error)
+        """A connector Bird accepted, or says exists, may not be listed yet: keep looking
+        (an unconfirmed 422's, for a few seconds)."""
+        if item.kind == CREATED:
+            return True
+        return item.kind == DUPLICATE and (
+            not item.look_until.passed()
+            if item.look_until is not None
+            else says_it_exists(item.error)
         )
 
     def _unknown(self, item, error):
@@ -217,10 +245,11 @@ class Creator:
         if item.kind == CREATED:
             message = (
                 "Bird accepted the create but returned no connector id, and none is listed for number %s "
-                "within wait_timeout: run again to pick it up" % step.given
+                "within wait_timeout: run again to pick it up (%s)"
+                % (step.given, item.error)
             )
-            outcome.settle(failure=Failure(step.prefix + message))
-        elif item.kind == DUPLICATE and is_duplicate_refusal(item.error):
+            outcome.settle(failure=Failure(step.prefix + message, api_error=item.error))
+        elif item.kind == DUPLICATE and says_it_exists(item.error):
             item.error.hint = (
                 "Bird says the connector exists, but no %s connector is listed for number %s within "
                 "wait_timeout: look for a connector of another platform or template on this number"
@@ -229,7 +258,8 @@ class Creator:
             outcome.changed = outcome.changed or item.maybe_ours
             outcome.settle(failure=Failure.from_api(item.error, step.prefix))
         else:
-            # A 422 that is not a duplicate refusal, or an uncertain create out of retries.
+            # A 422 that did not say the connector exists and whose connector did not show,
+            # or an uncertain create out of retries.
             outcome.changed = outcome.changed or item.maybe_ours
             outcome.settle(failure=Failure.from_api(item.error, step.prefix))
 

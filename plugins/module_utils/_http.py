@@ -360,7 +360,8 @@ class BirdClient:
         """Every item of a list endpoint, following ``nextPageToken`` to the end.
 
         A page that is not an object, has no ``results`` list, holds an item that is not
-        an object, repeats a page token or never ends is an error, never "no items".
+        an object or has no id, repeats a page token or never ends is an error, never "no
+        items" (every resource Bird lists, connector, channel or number, has an ``id``).
         """
         params = dict(params or {})
         if limit:
@@ -394,12 +395,16 @@ class BirdClient:
                     "a list item must be a JSON object, got %s" % _kind(item),
                     request_id,
                 )
-                # An item seen on an earlier page (a page answered twice) is the same resource.
                 key = item.get("id")
-                if isinstance(key, str):
-                    if key in seen_ids:
-                        continue
-                    seen_ids.add(key)
+                require(
+                    isinstance(key, str) and key,
+                    "a list item without an id (%s)" % _keys(item),
+                    request_id,
+                )
+                # An item seen on an earlier page (a page answered twice) is the same resource.
+                if key in seen_ids:
+                    continue
+                seen_ids.add(key)
                 items.append(item)
             token = page.get("nextPageToken")
             if not token:
@@ -431,3 +436,12 @@ def _kind(value):
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
     )
+
+
+def _keys(item):
+    """An item's field names, for an error about it (names only: values may be anything)."""
+    names = sorted(str(name) for name in item)
+    if not names:
+        return "an empty object"
+    more = " and %d more" % (len(names) - 8) if len(names) > 8 else ""
+    return "its fields: %s%s" % (", ".join(names[:8]), more)

@@ -276,17 +276,6 @@ class Planner:
 
     def _decide(self, step, voice, warnings):
         found = voice.for_number(step.phone_number_id, step.phone_number)
-        nameless = [
-            c
-            for c in voice.without_id
-            if step.phone_number_id and connector_number_id(c) == step.phone_number_id
-        ]
-        if nameless:
-            step.fail(
-                "the API lists a Voice connector for number %s without an id, so it cannot be managed; "
-                "report this to Bird" % step.given
-            )
-            return
         if len(found) > 1:
             step.fail(
                 "more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones "
@@ -422,13 +411,7 @@ class Planner:
             step.adopt(connector)
             step.action = DELETE
             steps.append(step)
-        if voice.without_id:
-            plan.failure = Failure(
-                "workspace %s: exclusive cannot be ensured: the API lists %d Voice connectors "
-                "without an id, which cannot be deleted; report this to Bird"
-                % (group.workspace_id, len(voice.without_id))
-            )
-        elif len(steps) > group.max_deletions:
+        if len(steps) > group.max_deletions:
             plan.failure = Failure(
                 "workspace %s: exclusive would delete %d Voice connectors, more than max_deletions (%d): %s; "
                 "check the listed numbers, or raise max_deletions for this workspace"

@@ -56,14 +56,10 @@ class VoiceConnectors:
         self.all = []
         self.by_number_id: dict = {}
         self.by_e164: dict = {}
-        self.without_id = []
         self.others = 0
         for connector in connectors:
             if connector_slug(connector) != slug:
                 self.others += 1
-                continue
-            if connector_id(connector) is None:
-                self.without_id.append(connector)
                 continue
             self.all.append(connector)
             number_id = connector_number_id(connector)

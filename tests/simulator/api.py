@@ -211,7 +211,7 @@ class Endpoints:
         if rendered is None:
             return error(
                 cfg["duplicate_status"],
-                "connector already exists",
+                cfg["duplicate_message"],
                 code=cfg["duplicate_code"],
             )
         return Response(201, rendered)

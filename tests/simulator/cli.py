@@ -124,6 +124,10 @@ def build_parser():
         help="error code of the duplicate connector refusal (ConnectorAlreadyExists)",
     )
     behaviour.add_argument(
+        "--duplicate-message",
+        help="message of the duplicate connector refusal (connector already exists)",
+    )
+    behaviour.add_argument(
         "--duplicate-scope",
         choices=("platform", "template"),
         help="a duplicate is another connector on the number of the same platform (slug) or of the same template ref (platform)",

@@ -62,6 +62,7 @@ CONFIG_SPEC = {
     "pending_channel": ("null", _check_pending_channel),
     "duplicate_status": (409, lambda k, v: as_int(k, v, 400, 599)),
     "duplicate_code": ("ConnectorAlreadyExists", _check_string),
+    "duplicate_message": ("connector already exists", _check_string),
     "duplicate_scope": ("platform", _choice("platform", "template")),
     "delete_status": (204, lambda k, v: as_choice(k, as_int(k, v), (200, 204))),
     "template_filter_param": ("templateRef", _check_template_filter_param),

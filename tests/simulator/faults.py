@@ -20,6 +20,7 @@ MALFORMED_MODES = (
     "not_object",
     "token_loop",
     "endless",
+    "items_without_id",
 )
 FAULT_RULE_KEYS = (
     "method",
@@ -191,6 +192,10 @@ def malformed_body(mode, page, results):
             "results": results,
             "nextPageToken": page.request_token or encode_token(page.resource, START),
         }
+    if mode == "items_without_id":
+        # An empty page gets one such item, so that the answer is spoilt whatever the page.
+        spoilt = [{k: v for k, v in item.items() if k != "id"} for item in results]
+        return dict({"results": spoilt or [{"name": "an item without an id"}]}, **token)
     # endless: the real pages, then empty pages without end, each with a token never given before.
     return {
         "results": results,

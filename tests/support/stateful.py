@@ -119,12 +119,18 @@ MALFORMED = (
     "results_not_list",
     "not_object",
     "token_loop",
+    "items_without_id",
 )
 API_VARIANTS: dict = dict(
     list_item_ids=["both", "arguments", "number", "alternate", "none", "mixed"],
     list_item_template=["full", "ref", "slug", "none"],
     duplicate_status=[409, 422],
     duplicate_code=["ConnectorAlreadyExists", "InvalidPayload"],
+    # Worded as a duplicate, or not (then a 422 could be a validation error too).
+    duplicate_message=[
+        "connector already exists",
+        "a connector is installed for this number",
+    ],
     duplicate_scope=["platform", "template"],
     delete_status=[204, 200],
     template_filter_param=["templateRef", ""],

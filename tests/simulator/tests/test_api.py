@@ -161,18 +161,25 @@ def test_pending_channel_takes_the_configured_shape(mode, expected):
 
 
 @pytest.mark.parametrize(
-    "status, code", [(409, "ConnectorAlreadyExists"), (422, "InvalidPayload")]
+    "status, code, message",
+    [
+        (409, "ConnectorAlreadyExists", None),
+        (422, "InvalidPayload", "a connector is installed for this number"),
+    ],
 )
-def test_a_duplicate_create_is_refused_with_the_configured_status_and_code(
-    status, code
+def test_a_duplicate_create_is_refused_with_the_configured_status_code_and_message(
+    status, code, message
 ):
-    with serving(duplicate_status=status, duplicate_code=code) as sim:
+    config = dict(duplicate_status=status, duplicate_code=code)
+    if message:
+        config["duplicate_message"] = message
+    with serving(**config) as sim:
         client = Client(sim)
         assert client.create(2).status_code == 201
         response = client.create(2, name="another name")
         assert response.status_code == status
         assert response.json()["code"] == code
-        assert response.json()["message"] == "connector already exists"
+        assert response.json()["message"] == (message or "connector already exists")
         assert len(sim.state()["workspaces"][WS1]["connectors"]) == 2
         assert sim.stats()["writes"] == 2 and sim.stats()["writes_applied"] == 1
 

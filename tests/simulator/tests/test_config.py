@@ -22,6 +22,7 @@ DOCUMENTED_DEFAULTS = {
     "pending_channel": "null",
     "duplicate_status": 409,
     "duplicate_code": "ConnectorAlreadyExists",
+    "duplicate_message": "connector already exists",
     "duplicate_scope": "platform",
     "delete_status": 204,
     "template_filter_param": "templateRef",

@@ -256,6 +256,13 @@ def test_malformed_no_results_answers_2xx_without_a_results_list(path):
             and body
             and all("id" in item for item in body),
         ),
+        (
+            "items_without_id",
+            lambda body: body["results"]
+            and all(
+                isinstance(i, dict) and i and "id" not in i for i in body["results"]
+            ),
+        ),
     ],
 )
 def test_malformed_bodies_take_the_shape_named(mode, check):

@@ -43,9 +43,16 @@ def one(workspace_id, numbers, **options):
     return batch([workspace], **options)
 
 
-def execute(sim, req, retries=3, key=helpers.DEMO_KEY, sleep=helpers.quick_sleep):
-    """Run ``req`` against ``sim`` in memory; return the report."""
-    return run(helpers.client(sim, key=key, retries=retries), req, sleep=sleep)
+def execute(
+    sim, req, retries=3, key=helpers.DEMO_KEY, sleep=helpers.quick_sleep, clock=None
+):
+    """Run ``req`` against ``sim`` in memory; return the report. With a ``helpers.Clock``, the
+    service's waits and deadlines run on it (the requests' own retries still wait for real).
+    """
+    client = helpers.client(sim, key=key, retries=retries)
+    if clock is None:
+        return run(client, req, sleep=sleep)
+    return run(client, req, sleep=clock.sleep, clock=clock)
 
 
 def messages(report):
@@ -63,14 +70,15 @@ def planned(sim, req, retries=3):
     return client, plans, [Outcome(step) for plan in plans for step in plan.steps]
 
 
-def create(client, outcomes, wait_timeout=5):
-    """Send the creates of planned outcomes, as the service does."""
+def create(client, outcomes, wait_timeout=5, clock=None):
+    """Send the creates of planned outcomes, as the service does (its waits on ``clock``, a
+    ``helpers.Clock``, if given)."""
     creator = Creator(
         client,
         "voice-messagebird:1",
         "voice-messagebird",
-        Deadline(wait_timeout),
+        Deadline(wait_timeout) if clock is None else Deadline(wait_timeout, clock),
         Parallel(4),
-        helpers.quick_sleep,
+        helpers.quick_sleep if clock is None else clock.sleep,
     )
     creator.create_all([o for o in outcomes if o.step.action == "create"])

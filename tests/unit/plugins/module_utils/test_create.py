@@ -5,11 +5,15 @@
 
 import pytest
 
+from ansible_collections.bird.engagements.plugins.module_utils._create import (
+    UNCONFIRMED_LOOK_SECONDS,
+)
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     N101,
     N102,
     N103,
     WS1,
+    Clock,
     connectors_of,
     simulator,
 )
@@ -94,7 +98,12 @@ def test_a_409_without_a_listed_connector_fails_within_wait_timeout_and_explains
     assert outcome.failure.api_error.status == 409
 
 
-def test_a_real_validation_422_is_not_taken_for_a_duplicate():
+@pytest.mark.parametrize(
+    "message", ["name too long", "phone number does not exist in this workspace"]
+)
+def test_a_real_validation_422_fails_with_birds_words_after_a_brief_look(message):
+    # Whether Bird's duplicate refusal is a 409 or a 422 is unverified: a 422 is looked up,
+    # but one that does not say the connector exists only for a few seconds of wait_timeout.
     sim = simulator()
     sim.add_faults(
         dict(
@@ -102,13 +111,54 @@ def test_a_real_validation_422_is_not_taken_for_a_duplicate():
             kind="status",
             status=422,
             count=1,
-            body={"code": "InvalidPayload", "message": "name too long"},
+            body={"code": "InvalidPayload", "message": message},
         )
     )
-    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
+    clock = Clock()
+    report = execute(
+        sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=120), clock=clock
+    )
     (outcome,) = report.outcomes
-    assert "HTTP 422 InvalidPayload: name too long" in outcome.failure.message
-    assert not outcome.changed
+    assert "HTTP 422 InvalidPayload: %s" % message in outcome.failure.message
+    assert "Bird says the connector exists" not in outcome.failure.message
+    assert not outcome.changed and outcome.failure.api_error.status == 422
+    assert UNCONFIRMED_LOOK_SECONDS <= clock.now < UNCONFIRMED_LOOK_SECONDS + 5.0
+    # The plan's read, then a handful of looks, not two minutes of them.
+    assert sim.stats()["by_route"]["GET /workspaces/{ws}/connectors"] <= 8
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "code": "Conflict",
+            "message": "a voice connector is already installed for this number",
+        },
+        {"code": "InvalidPayload", "message": "cannot install this connector"},
+    ],
+)
+def test_a_422_refusal_is_looked_up_and_the_connector_listed_later_is_taken(body):
+    # Worded as a duplicate or not, the connector Bird refused to install twice shows up later.
+    sim = simulator()
+    client, dummy, outcomes = planned(sim, one(WS1, [{"phone_number_id": N101}]))
+    sim.add_faults(
+        [
+            dict(POST, kind="status", status=422, count=1, body=body),
+            {
+                "method": "GET",
+                "path": "/connectors$",
+                "kind": "status",
+                "status": 200,
+                "body": {"results": []},
+                "count": 2,
+            },
+        ]
+    )
+    existing = sim.insert_connector(WS1, N101)
+    create(client, outcomes, wait_timeout=120, clock=Clock())
+    (outcome,) = outcomes
+    assert outcome.failure is None and outcome.connector["id"] == existing["id"]
+    assert not outcome.changed and len(connectors_of(sim, WS1, N101)) == 1
 
 
 def test_a_lost_create_response_is_looked_up_not_resent():
@@ -189,7 +239,12 @@ def test_a_created_answer_without_a_connector_is_looked_up():
     # Answered 201 {} without being applied: nothing to find within wait_timeout, a clear error.
     sim.add_faults(dict(POST, kind="status", status=201, body={}, count=1))
     report = execute(sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=1))
-    assert "returned no connector id" in report.outcomes[0].failure.message
+    failure = report.outcomes[0].failure
+    assert "returned no connector id" in failure.message
+    # The answer's request id, for Bird's support.
+    assert failure.api_error.request_id and (
+        "request id: %s" % failure.api_error.request_id in failure.message
+    )
     # Applied, but answered without its id: the look finds it.
     sim.clear_faults()
     client, dummy, outcomes = planned(sim, one(WS1, [{"phone_number_id": N102}]))

@@ -189,21 +189,21 @@ def test_tls_errors_are_not_retried_and_suggest_ca_path():
 
 def test_pagination_follows_every_page_to_either_kind_of_end():
     pages = [
-        response(200, {"results": [{"n": 1}, {"n": 2}], "nextPageToken": "a"}),
-        response(200, {"results": [{"n": 3}], "nextPageToken": "b"}),
-        response(200, {"results": [{"n": 4}], "nextPageToken": ""}),
+        response(200, {"results": [{"id": "n1"}, {"id": "n2"}], "nextPageToken": "a"}),
+        response(200, {"results": [{"id": "n3"}], "nextPageToken": "b"}),
+        response(200, {"results": [{"id": "n4"}], "nextPageToken": ""}),
     ]
     client, session, dummy = make(pages)
     assert client.list_all(WS + "/numbers", {"searchTerm": "31"}, limit=2) == [
-        {"n": n} for n in (1, 2, 3, 4)
+        {"id": "n%d" % n} for n in (1, 2, 3, 4)
     ]
     assert [c["params"].get("pageToken") for c in session.calls] == [None, "a", "b"]
     assert all(
         c["params"]["limit"] == 2 and c["params"]["searchTerm"] == "31"
         for c in session.calls
     )
-    client, session, dummy = make([response(200, {"results": [{"n": 1}]})])
-    assert client.list_all(WS) == [{"n": 1}]
+    client, session, dummy = make([response(200, {"results": [{"id": "n1"}]})])
+    assert client.list_all(WS) == [{"id": "n1"}]
 
 
 @pytest.mark.parametrize(
@@ -218,6 +218,12 @@ def test_pagination_follows_every_page_to_either_kind_of_end():
         ({"results": None}, 'a list page without a "results" list'),
         ([{"id": "x"}], "a list page must be a JSON object, got a list"),
         ({"results": ["x"]}, "a list item must be a JSON object, got a string"),
+        (
+            {"results": [{"id": "c1"}, {"name": "n", "arguments": {}}]},
+            "a list item without an id (its fields: arguments, name)",
+        ),
+        ({"results": [{"id": ""}]}, "a list item without an id (its fields: id)"),
+        ({"results": [{}]}, "a list item without an id (an empty object)"),
         ({"results": [], "nextPageToken": 7}, "nextPageToken must be a string"),
     ],
 )
@@ -239,7 +245,7 @@ def test_a_malformed_page_is_an_error_with_the_endpoint_and_request_id_never_emp
 
 def test_a_page_token_loop_is_stopped():
     client, dummy, dummy2 = make(
-        lambda *a: response(200, {"results": [{"n": 1}], "nextPageToken": "same"})
+        lambda *a: response(200, {"results": [{"id": "n1"}], "nextPageToken": "same"})
     )
     with pytest.raises(BirdAPIError, match="came back a second time"):
         client.list_all(WS)
@@ -323,12 +329,7 @@ def test_an_item_listed_again_on_a_later_page_is_the_same_resource():
     pages = [
         response(200, {"results": [{"id": "a"}, {"id": "b"}], "nextPageToken": "t1"}),
         response(200, {"results": [{"id": "a"}, {"id": "b"}], "nextPageToken": "t2"}),
-        response(200, {"results": [{"id": "c"}, {"name": "no id"}]}),
+        response(200, {"results": [{"id": "c"}]}),
     ]
     client, dummy, dummy2 = make(pages)
-    assert client.list_all(WS) == [
-        {"id": "a"},
-        {"id": "b"},
-        {"id": "c"},
-        {"name": "no id"},
-    ]
+    assert client.list_all(WS) == [{"id": "a"}, {"id": "b"}, {"id": "c"}]

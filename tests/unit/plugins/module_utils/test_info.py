@@ -5,7 +5,10 @@
 
 import pytest
 
-from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    InputError,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._info import (
     channel_ids,
     numbers,
@@ -49,6 +52,24 @@ def test_voice_connectors_of_any_version_with_their_channel_status():
     assert [r["connector_id"] for r in only] == [second["id"]] and only[0][
         "channel_status"
     ] is None
+
+
+@pytest.mark.parametrize("list_", ["connectors", "channels"])
+def test_a_listed_item_without_an_id_is_a_malformed_answer_not_no_connectors(list_):
+    sim = simulator()
+    sim.insert_connector(WS1, N101)
+    sim.add_faults(
+        {
+            "method": "GET",
+            "path": "/%s$" % list_,
+            "kind": "malformed",
+            "malformed": "items_without_id",
+        }
+    )
+    with pytest.raises(
+        BirdAPIError, match="malformed answer: a list item without an id"
+    ):
+        voice_connectors(client(sim), WS1, TEMPLATE)
 
 
 @pytest.mark.parametrize("ids", ["both", "none"])
