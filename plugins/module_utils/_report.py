@@ -62,10 +62,13 @@ class Outcome:
             return None
         return self.connector.get("name") if self.connector else self.step.create_name()
 
-    def status_text(self, check_mode, stopped):
+    def status_text(self, check_mode, stopped, unread=False):
+        """``unread``: its workspace could not be read, so nothing was decided for it."""
         if self.failure is not None:
             return self.failure.message
-        if stopped:
+        if unread:
+            return "not carried out: its workspace could not be read"
+        if stopped and self.step.action is not None:
             return "not carried out: the run stopped before any write"
         if not self.changed:
             return "unchanged"
@@ -97,14 +100,22 @@ class Outcome:
 class Report:
     """Every outcome of a run, in order, and what the run as a whole came to."""
 
-    def __init__(self, request, outcomes=(), problems=(), warnings=(), stopped=False):
+    def __init__(
+        self,
+        request,
+        outcomes=(),
+        problems=(),
+        warnings=(),
+        stopped=False,
+        unread=(),
+    ):
         self.request = request
         self.outcomes = list(outcomes)
-        self.problems = list(
-            problems
-        )  # Failures of the run as a whole (input, a workspace's reads)
+        # Failures of the run as a whole (input, a workspace's reads)
+        self.problems = list(problems)
         self.warnings = list(warnings)
         self.stopped = stopped  # True when nothing was written because of a problem
+        self.unread = set(unread)  # the workspaces that could not be read
         self.template_ref = request.template_ref
 
     @property
@@ -150,7 +161,7 @@ class Report:
         return None
 
     def summary(self):
-        counts = dict(created=0, deleted=0, unchanged=0, failed=0)
+        counts = dict(created=0, deleted=0, unchanged=0, failed=0, not_carried_out=0)
         for outcome in self.outcomes:
             counts[self._bucket(outcome)] += 1
         return counts
@@ -158,6 +169,11 @@ class Report:
     def _bucket(self, outcome):
         if outcome.failure is not None:
             return "failed"
+        if outcome.step.workspace_id in self.unread or (
+            self.stopped and outcome.step.action is not None
+        ):
+            # Neither unchanged nor failed: what it needed was not done, or not even found out.
+            return "not_carried_out"
         if not outcome.changed:
             return "unchanged"
         return "created" if outcome.present else "deleted"
@@ -175,23 +191,35 @@ class Report:
                     deleted=0,
                     unchanged=0,
                     failed=0,
+                    not_carried_out=0,
                 ),
             )
             row[self._bucket(outcome)] += 1
         # In check mode the counts are what a run would do, and the line says so.
+        check_mode = self.request.check_mode
         line = (
-            "%s: would create %d, would delete %d, %d unchanged, %d failed (check mode)"
-            if self.request.check_mode
+            "%s: would create %d, would delete %d, %d unchanged, %d failed"
+            if check_mode
             else "%s: %d created, %d deleted, %d unchanged, %d failed"
         )
         for row in rows.values():
-            row["text"] = line % (
+            text = line % (
                 row["workspace_id"],
                 row["created"],
                 row["deleted"],
                 row["unchanged"],
                 row["failed"],
             )
+            if row["not_carried_out"]:
+                text += ", %d not carried out (%s)" % (
+                    row["not_carried_out"],
+                    (
+                        "the workspace could not be read"
+                        if row["workspace_id"] in self.unread
+                        else "the run stopped before any write"
+                    ),
+                )
+            row["text"] = text + (" (check mode)" if check_mode else "")
         return list(rows.values())
 
     def rows(self):
@@ -219,7 +247,9 @@ class Report:
                     origin=step.origin,
                     owner=owner,
                     failed=outcome.failure is not None,
-                    msg=outcome.status_text(check_mode, self.stopped),
+                    msg=outcome.status_text(
+                        check_mode, self.stopped, step.workspace_id in self.unread
+                    ),
                 )
                 if outcome.failure is not None:
                     row.update(outcome.failure.result_fields())

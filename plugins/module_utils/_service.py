@@ -95,6 +95,7 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
         outcomes,
         problems=[p.failure for p in plans if p.failure is not None],
         warnings=[w for plan in plans for w in plan.warnings],
+        unread=[p.workspace_id for p in plans if p.failure is not None],
     )
     if report.failed:
         report.stopped = True

@@ -320,15 +320,22 @@ results_json:
   type: str
   sample: '[{"workspace_id":"2cffb55c-120e-41a8-8f10-ed9d1b412d29","phone_number":"+31201234567",...}]'
 summary:
-  description: How many numbers were created, deleted, left unchanged and failed (in check mode, would be).
+  description:
+    - How many numbers were created, deleted, left unchanged and failed (in check mode, would be).
+    - C(not_carried_out) counts the numbers whose create or delete was not done because the run stopped before any
+      write (another entry failed), and every number of a workspace that could not be read (nothing is known of
+      them). They are neither unchanged nor failed; their rows say why.
   returned: always
   type: dict
-  sample: {created: 3, deleted: 1, unchanged: 996, failed: 0}
+  sample: {created: 3, deleted: 1, unchanged: 996, failed: 0, not_carried_out: 0}
 workspaces:
   description:
     - The same counts per workspace, with a line of text for people.
     - 'In check mode the counts are what a run would do, and the line reads
       V(<workspace>: would create 3, would delete 1, 96 unchanged, 0 failed (check mode\)).'
+    - 'When some were not carried out, the line says so and why, for example
+      V(<workspace>: 0 created, 0 deleted, 0 unchanged, 0 failed, 100 not carried out (the workspace could not be
+      read\)).'
   returned: always
   type: list
   elements: dict
@@ -338,6 +345,7 @@ workspaces:
       deleted: 1
       unchanged: 96
       failed: 0
+      not_carried_out: 0
       text: "2cffb55c-120e-41a8-8f10-ed9d1b412d29: 3 created, 1 deleted, 96 unchanged, 0 failed"
 errors:
   description: Every problem, when the task failed.

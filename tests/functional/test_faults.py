@@ -184,7 +184,7 @@ def assert_role_converged(outcome):
     assert run.rc == 0, run
     assert_converged(outcome.sim, ALL_NUMBERS)
     assert run.result["summary"] == dict(
-        created=7, deleted=0, unchanged=0, failed=0
+        created=7, deleted=0, unchanged=0, failed=0, not_carried_out=0
     ), run.result["summary"]
     assert all(r["channel_id"] for r in run.result["results"])
 

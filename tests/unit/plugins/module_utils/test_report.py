@@ -129,7 +129,9 @@ def test_summaries_count_per_run_and_per_workspace():
             ]
         ),
     )
-    assert report.summary() == dict(created=1, deleted=0, unchanged=2, failed=0)
+    assert report.summary() == dict(
+        created=1, deleted=0, unchanged=2, failed=0, not_carried_out=0
+    )
     (line,) = report.workspaces()
     assert line["text"] == "%s: 1 created, 0 deleted, 2 unchanged, 0 failed" % WS1
 

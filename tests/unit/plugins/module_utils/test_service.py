@@ -123,6 +123,49 @@ def test_an_unknown_workspace_fails_the_run_before_any_write_with_birds_answer()
     )
     assert problem.api_error.status == 404 and problem.api_error.request_id
     assert writes(sim) == 0
+    # Neither workspace's lines read like a healthy run: nothing was done, and they say why.
+    assert report.summary() == dict(
+        created=0, deleted=0, unchanged=0, failed=0, not_carried_out=2
+    )
+    assert [w["text"] for w in report.workspaces()] == [
+        "%s: 0 created, 0 deleted, 0 unchanged, 0 failed, 1 not carried out (the run stopped "
+        "before any write)" % WS1,
+        "%s: 0 created, 0 deleted, 0 unchanged, 0 failed, 1 not carried out (the workspace "
+        "could not be read)" % UNKNOWN_WS,
+    ]
+    assert [r["msg"] for r in report.rows()] == [
+        "not carried out: the run stopped before any write",
+        "not carried out: its workspace could not be read",
+    ]
+
+
+def test_a_stopped_run_counts_what_it_did_not_do_apart_from_what_is_unchanged():
+    sim = simulator()
+    sim.insert_connector(WS1, N101)
+    report = execute(
+        sim,
+        one(
+            WS1,
+            [
+                {"phone_number_id": N101},
+                {"phone_number_id": N102},
+                {"phone_number": SMS_ONLY},
+            ],
+        ),
+    )
+    assert report.stopped and writes(sim) == 0
+    assert report.summary() == dict(
+        created=0, deleted=0, unchanged=1, failed=1, not_carried_out=1
+    )
+    msgs = [r["msg"] for r in report.rows()]
+    assert msgs[:2] == [
+        "unchanged",
+        "not carried out: the run stopped before any write",
+    ]
+    assert report.workspaces()[0]["text"] == (
+        "%s: 0 created, 0 deleted, 1 unchanged, 1 failed, 1 not carried out (the run "
+        "stopped before any write)" % WS1
+    )
 
 
 def test_a_wrong_key_fails_the_plan_and_the_key_is_not_in_the_message():
@@ -204,7 +247,7 @@ def test_one_failed_write_does_not_stop_the_others_and_keeps_birds_words():
     )
     failed = report.failures
     assert len(failed) == 1 and report.summary() == dict(
-        created=1, deleted=0, unchanged=0, failed=1
+        created=1, deleted=0, unchanged=0, failed=1, not_carried_out=0
     )
     error = failed[0].failure.api_error
     assert (error.status, error.code, error.api_message) == (

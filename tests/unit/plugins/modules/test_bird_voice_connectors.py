@@ -63,7 +63,9 @@ def test_each_entry_reports_its_outcome_and_one_failure_fails_the_task_naming_it
     assert [r["msg"] for r in rows[1:]] == ["created", "created"] and all(
         r["channel_id"] for r in rows[1:]
     )
-    assert result["summary"] == dict(created=2, deleted=0, unchanged=0, failed=1)
+    assert result["summary"] == dict(
+        created=2, deleted=0, unchanged=0, failed=1, not_carried_out=0
+    )
 
 
 def test_exclusive_in_check_mode_predicts_each_deletion_and_the_diff_shows_it(
@@ -124,6 +126,7 @@ def test_every_voice_number_and_the_per_workspace_lines(module_env):
             deleted=0,
             unchanged=1,
             failed=0,
+            not_carried_out=0,
             text="%s: 3 created, 0 deleted, 1 unchanged, 0 failed" % WS1,
         )
     ]
