@@ -148,8 +148,10 @@ class LookupModule(LookupBase):
         secret = (options.get("access_key") or "").strip()
         try:
             errors = [
-                check_uuid(
-                    options["workspace_id"], "workspace_id (or BIRD_WORKSPACE_ID)"
+                (
+                    check_uuid(options["workspace_id"], "workspace_id")
+                    if options.get("workspace_id")
+                    else "workspace_id is required: give it, or set BIRD_WORKSPACE_ID"
                 ),
                 check_template_ref(options["connector_template_ref"]),
             ]

@@ -114,6 +114,17 @@ def check_connection(options):
             "ca_path %r is not a file: give the path of a PEM CA bundle"
             % options["ca_path"]
         )
+    elif options["validate_certs"] and not options.get("ca_path"):
+        # What requests would use instead (the client reads it the same way), checked as ca_path is.
+        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            bundle = os.environ.get(variable)
+            if bundle:
+                if not os.path.exists(bundle):
+                    errors.append(
+                        "the environment variable %s is %r, which does not exist: fix or unset it,"
+                        " or give ca_path" % (variable, bundle)
+                    )
+                break
     if options["timeout"] < 1:
         errors.append("timeout must be at least 1 second, got %d" % options["timeout"])
     if options["retries"] < 0:

@@ -14,6 +14,8 @@ Three kinds of failure exist, and nothing else is raised for an expected problem
   any. It is what a report carries per entry.
 """
 
+import json
+
 REDACTED = "********"
 
 HINTS = {
@@ -25,26 +27,51 @@ HINTS = {
         "The access key is valid but its role or policy does not allow this call "
         "in this workspace: grant it the connectors and numbers permissions"
     ),
-    404: "Check workspace_id and the ids given: the API does not know this resource",
+    404: (
+        "Check workspace_id and the ids given, and that api_url is the API's base URL (no path): "
+        "the API does not know this resource"
+    ),
     429: "Bird rate limited the request and the retries ran out: raise retries or lower concurrency",
     500: "Bird had a server error and the retries ran out: try again later or raise retries",
 }
+
+
+# A redirect is no answer of the API; the client does not follow it.
+REDIRECT_HINT = (
+    "The API does not redirect: check that api_url is the API's base URL (https://api.bird.com), "
+    "or the gateway in between; nothing was done"
+)
 
 
 def hint_for(status):
     """What a person can do about an HTTP status, or None."""
     if status is not None and status >= 500:
         return HINTS[500]
+    if status is not None and 300 <= status < 400:
+        return REDIRECT_HINT
     return HINTS.get(status)
 
 
+def secret_forms(secret):
+    """``secret`` as given and as a text may carry it escaped: a repr() (a control character),
+    and JSON (a quote, a backslash, a slash, non-ASCII), longest first."""
+    forms = {
+        secret,
+        secret.encode("unicode_escape").decode("ascii"),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+    forms |= {form.replace("/", "\\/") for form in forms}
+    return sorted(forms, key=len, reverse=True)
+
+
 def scrub_secret(value, secret):
-    """``value`` (str, dict or list, recursively) with every occurrence of ``secret`` masked."""
+    """``value`` (str, dict or list, recursively) with every occurrence of ``secret`` masked,
+    in every form of :func:`secret_forms`."""
     if not secret:
         return value
     if isinstance(value, str):
-        # Also the escaped form a repr() shows, should the key hold a control character.
-        for form in (secret, secret.encode("unicode_escape").decode("ascii")):
+        for form in secret_forms(secret):
             value = value.replace(form, REDACTED)
         return value
     if isinstance(value, dict):

@@ -299,6 +299,7 @@ class BirdClient:
                     json=body,
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             except requests.exceptions.RequestException as exc:
                 return None, self._error_from_exception(method, path, exc)
@@ -327,7 +328,9 @@ class BirdClient:
             response, error = self._send(method, path, params, body)
             if response is not None:
                 status = response.status_code
-                if status < 400 or (accept_status and status in accept_status):
+                # Only a 2xx is an answer: a 3xx is no part of the API (redirects are not followed,
+                # so that neither the key nor a write goes anywhere else) and says nothing was done.
+                if 200 <= status < 300 or (accept_status and status in accept_status):
                     return ApiResponse(
                         status,
                         _json_or_none(response),

@@ -28,6 +28,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
     InputError,
     scrub_secret,
+    secret_forms,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._http import (
     HAS_REQUESTS,
@@ -87,9 +88,11 @@ class BirdModule(AnsibleModule):
             self.fail_json(
                 msg="nothing was changed: %s" % "; ".join(err.errors), errors=err.errors
             )
-        if self.params["access_key"] != given:
-            # A key pasted with a trailing newline: used without it, and that form is masked too.
-            self.no_log_values.add(self.params["access_key"])
+        # Ansible masks the key as given; also mask it as used (a key pasted with a trailing
+        # newline is used without it) and as a text may carry it escaped (JSON, repr).
+        for key in (given, self.params["access_key"]):
+            if key:
+                self.no_log_values.update(secret_forms(key))
         for warning in warnings:
             self.warn(warning)
         return make_client(self.params, throttle=Throttle(concurrency))
@@ -120,7 +123,17 @@ class BirdModule(AnsibleModule):
             self.fail_api(err)
         except InputError as err:
             self.fail_json(msg=self.scrub("; ".join(err.errors)))
+        # pylint: disable-next=broad-exception-caught  # a bug: say so, never with the key
+        except Exception as err:
+            self.fail_unexpected(err)
         return None  # not reached: fail_json exits
+
+    def fail_unexpected(self, error):
+        """Fail on a bug (an exception no layer expected): its type, text and traceback, scrubbed."""
+        self.fail_json(
+            msg=self.scrub("unexpected %s: %s" % (type(error).__name__, error)),
+            exception=self.scrub(traceback.format_exc()),
+        )
 
     def fail_api(self, error):
         """Fail with an API error: what happened, what to do, Bird's words and request id, nothing secret."""
@@ -147,10 +160,7 @@ class BirdModule(AnsibleModule):
             self.fail_api(err)
         # pylint: disable-next=broad-exception-caught  # a bug: say so, never with the key
         except Exception as err:
-            self.fail_json(
-                msg=self.scrub("unexpected %s: %s" % (type(err).__name__, err)),
-                exception=self.scrub(traceback.format_exc()),
-            )
+            self.fail_unexpected(err)
         self.exit_report(report, single, results_format)
 
     def exit_report(self, report, single, results_format="list"):

@@ -25,10 +25,9 @@ def check_e164(value, field):
         return None
     hint = ""
     if str(value).isdigit() and not str(value).startswith("0"):
-        hint = ' (YAML reads an unquoted +%s as the number %s: quote it, "+%s")' % (
-            value,
-            value,
-            value,
+        hint = (
+            ' (an E.164 number starts with "+"; YAML reads an unquoted +%s as the number %s, so'
+            ' write it quoted, "+%s")' % (value, value, value)
         )
     return (
         '%s must be an E.164 phone number: "+" and 8 to 15 digits, no spaces '

@@ -78,6 +78,7 @@ class FakeSession(requests.Session):
                 timeout=timeout,
                 verify=verify,
                 headers=dict(self.headers),
+                allow_redirects=kwargs.get("allow_redirects", True),
             )
         )
         item = (

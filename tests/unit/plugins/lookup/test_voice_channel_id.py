@@ -44,9 +44,12 @@ def test_empty_environment_values_count_as_unset(module_env, monkeypatch, lookup
     module_env()
     monkeypatch.setenv("BIRD_WORKSPACE_ID", "")
     with pytest.raises(
-        AnsibleLookupError, match="workspace_id .or BIRD_WORKSPACE_ID. must be a UUID"
+        AnsibleLookupError,
+        match="workspace_id is required: give it, or set BIRD_WORKSPACE_ID",
     ):
         lookup.run(["+31201230101"], variables={})
+    with pytest.raises(AnsibleLookupError, match="workspace_id must be a UUID"):
+        lookup.run(["+31201230101"], variables={}, workspace_id="ws-1")
 
 
 def test_an_echoed_key_is_scrubbed_from_api_errors(module_env, lookup):

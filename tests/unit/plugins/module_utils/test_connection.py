@@ -80,6 +80,27 @@ def test_options_that_cannot_work_are_refused_before_any_request(given, message)
     assert "has space" not in str(info.value)
 
 
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_from_the_environment_that_does_not_exist_is_named(
+    monkeypatch, tmp_path, variable
+):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv(variable, "/nonexistent/env-ca.pem")
+    with pytest.raises(InputError) as info:
+        check_connection(options())
+    assert (
+        "the environment variable %s is '/nonexistent/env-ca.pem', which does not exist"
+        % variable
+        in str(info.value)
+    )
+    # Not used, so not checked: ca_path given, or no verification.
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    check_connection(options(ca_path=str(bundle)))
+    check_connection(options(validate_certs=False))
+
+
 def test_plain_http_and_unverified_tls_are_warned_about():
     assert "plain http" in check_connection(options(api_url="http://127.0.0.1:1"))[0]
     assert (

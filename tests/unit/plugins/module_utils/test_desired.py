@@ -51,7 +51,7 @@ def test_every_problem_is_found_and_named_by_its_field():
     assert errors[0].startswith("workspaces[0].workspace_id must be a UUID")
     assert (
         "workspaces[1].numbers[0].phone_number must be an E.164" in errors[1]
-        and "quote it" in errors[1]
+        and "write it quoted" in errors[1]
     )
     assert (
         errors[2]

@@ -3,11 +3,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Errors carry what Bird said, and never the key."""
 
+import json
+
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     REDACTED,
     BirdAPIError,
     Failure,
     scrub_secret,
+    secret_forms,
 )
 
 
@@ -20,6 +23,23 @@ def test_the_key_is_scrubbed_everywhere_also_in_its_escaped_form():
         REDACTED: 1,
     }
     assert scrub_secret("unchanged", "") == "unchanged"
+
+
+def test_the_key_is_scrubbed_as_json_carries_it():
+    # A Bird text that is JSON (a body that is no object, a message embedding a JSON dump)
+    # carries a quote, a backslash, a slash or non-ASCII escaped.
+    key = 'a"b\\c/d\u00e9'
+    texts = [
+        json.dumps("AccessKey " + key),
+        json.dumps({"h": "AccessKey " + key}, ensure_ascii=False),
+        json.dumps({"h": "AccessKey " + key}).replace("/", "\\/"),
+        "AccessKey " + key,
+    ]
+    for text in texts:
+        assert key not in scrub_secret(text, key)
+        assert REDACTED in scrub_secret(text, key), text
+    assert scrub_secret(texts[0], key) == json.dumps("AccessKey " + REDACTED)
+    assert secret_forms("plain-key-123") == ["plain-key-123"]
 
 
 def test_an_api_error_reads_as_what_happened_and_what_to_do():

@@ -4,6 +4,7 @@
 """The HTTP client: auth, TLS, retries and backoff, pagination that refuses malformed pages, errors, secrets."""
 
 import email.utils
+import json
 import os
 import time
 
@@ -32,13 +33,13 @@ KEY = "sk-test-1234567890-secret"
 WS = "/workspaces/11111111-1111-4111-8111-111111111111"
 
 
-def make(script, retries=3, **kwargs):
+def make(script, retries=3, key=KEY, **kwargs):
     sleeps: list = []
     session = FakeSession(script)
     # The pace is not under test here: only the retries' sleeps are recorded.
     client = BirdClient(
         "https://api.example.test/",
-        KEY,
+        key,
         retries=retries,
         sleep=sleeps.append,
         session=session,
@@ -287,6 +288,30 @@ def test_an_echoed_key_never_leaves_the_client():
     with pytest.raises(BirdAPIError) as info:
         client.get(WS)
     assert KEY not in str(info.value)
+
+
+def test_a_key_echoed_in_a_json_text_is_scrubbed_in_its_escaped_form():
+    key = 'sk-"quoted"\\and/slash'
+    text = json.dumps("bad header: AccessKey " + key)
+    resp = response(400)
+    resp._content = text.encode()  # pylint: disable=protected-access
+    client, dummy, dummy2 = make([resp], key=key)
+    with pytest.raises(BirdAPIError) as info:
+        client.get(WS)
+    assert "AccessKey ********" in str(info.value)
+    assert key not in str(info.value) and json.dumps(key)[1:-1] not in str(info.value)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_redirect_is_no_answer_and_is_not_followed(status):
+    client, session, dummy = make(
+        [response(status, headers={"Location": "https://elsewhere.example/"})]
+    )
+    with pytest.raises(BirdAPIError) as info:
+        client.request("DELETE", WS + "/connectors/c1")
+    assert info.value.status == status and not info.value.maybe_applied
+    assert "The API does not redirect: check that api_url" in str(info.value)
+    assert session.calls[0]["allow_redirects"] is False and len(session.calls) == 1
 
 
 def test_a_429_slows_the_workspace_and_the_gate_down():

@@ -116,4 +116,4 @@ def test_e164_checks_name_the_field_and_explain_unquoted_yaml():
         assert check_e164(bad, "phone_number").startswith(
             "phone_number must be an E.164 phone number"
         )
-    assert 'quote it, "+31201234567"' in check_e164(31201234567, "x")
+    assert 'write it quoted, "+31201234567"' in check_e164(31201234567, "x")
