@@ -64,6 +64,11 @@ def says_it_exists(error):
     return False
 
 
+def about(step):
+    """What a write's failure starts with: the entry (if listed) and its number."""
+    return "%snumber %s: " % (step.prefix, step.given)
+
+
 def create_body(step, template_ref):
     body = {
         "name": step.create_name(),
@@ -166,7 +171,7 @@ class Creator:
                 outcome.settle(connector)
             # else: Bird accepted it without returning the connector; look it up.
         elif kind == REFUSED:
-            outcome.settle(failure=Failure.from_api(error, outcome.step.prefix))
+            outcome.settle(failure=Failure.from_api(error, about(outcome.step)))
         elif kind == UNCERTAIN:
             item.maybe_ours = True
         elif kind == DUPLICATE and not says_it_exists(error):
@@ -256,12 +261,12 @@ class Creator:
                 % (self.slug, step.given)
             )
             outcome.changed = outcome.changed or item.maybe_ours
-            outcome.settle(failure=Failure.from_api(item.error, step.prefix))
+            outcome.settle(failure=Failure.from_api(item.error, about(step)))
         else:
             # A 422 that did not say the connector exists and whose connector did not show,
             # or an uncertain create out of retries.
             outcome.changed = outcome.changed or item.maybe_ours
-            outcome.settle(failure=Failure.from_api(item.error, step.prefix))
+            outcome.settle(failure=Failure.from_api(item.error, about(step)))
 
 
 def delete(client, outcome):
@@ -276,7 +281,7 @@ def delete(client, outcome):
         )
     except BirdAPIError as err:
         outcome.changed = err.maybe_applied
-        outcome.settle(failure=Failure.from_api(err, step.prefix))
+        outcome.settle(failure=Failure.from_api(err, about(step)))
         return
     outcome.changed = response.status != 404 or response.uncertain
     outcome.settle(step.before)

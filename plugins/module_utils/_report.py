@@ -130,7 +130,7 @@ class Report:
     def failed(self):
         return bool(self.problems or self.failures)
 
-    def message(self):
+    def message(self, single=False):
         if self.problems and not self.outcomes:
             return "nothing was changed: %s in the input: %s" % (
                 _count(len(self.problems), "problem"),
@@ -145,6 +145,8 @@ class Report:
                 _listing(problems),
             )
         failures = self.failures
+        if single and len(failures) == 1 and len(self.outcomes) == 1:
+            return failures[0].failure.message
         if failures:
             return "%d of %d numbers failed: %s" % (
                 len(failures),
@@ -304,7 +306,7 @@ class Report:
         fields["errors"] = [p.message for p in self.problems] + [
             o.failure.message for o in self.failures
         ]
-        return True, self.message(), fields
+        return True, self.message(single), fields
 
     def _single(self):
         outcome = self.outcomes[0] if self.outcomes else None

@@ -256,8 +256,9 @@ def test_one_failed_write_does_not_stop_the_others_and_keeps_birds_words():
         "policy says no",
     )
     assert error.request_id
+    # The entry and its number, then the call and Bird's words.
     assert report.message().startswith(
-        "1 of 2 numbers failed: workspaces[0].numbers[0]: POST "
+        "1 of 2 numbers failed: workspaces[0].numbers[0]: number +31201230101: POST "
     )
     rows = report.rows()
     assert [r["failed"] for r in rows] == [True, False]

@@ -76,6 +76,10 @@ def test_a_refused_write_fails_with_status_and_request_id_at_the_top(module_env)
         "policy denies connectors:write",
     )
     assert result["request_id"] and result["request_id"] in result["msg"]
+    # One number: its failure, naming the number, not a batch's "1 of 1 numbers failed".
+    assert result["msg"].startswith(
+        "number +31201230101: POST /workspaces/%s/connectors: HTTP 403" % WS1
+    ), result["msg"]
 
 
 def test_bad_input_fails_before_any_request_naming_the_field(module_env):
