@@ -70,6 +70,19 @@ def scrub_secret(value, secret):
     in every form of :func:`secret_forms`."""
     if not secret:
         return value
+    return _scrub(value, secret_forms(secret))
+
+
+def _scrub(value, forms):
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {_scrub(k, forms): _scrub(v, forms) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, forms) for v in value]
+    return value
     if isinstance(value, str):
         for form in secret_forms(secret):
             value = value.replace(form, REDACTED)
