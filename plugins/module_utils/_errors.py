@@ -83,17 +83,6 @@ def _scrub(value, forms):
     if isinstance(value, (list, tuple)):
         return [_scrub(v, forms) for v in value]
     return value
-    if isinstance(value, str):
-        for form in secret_forms(secret):
-            value = value.replace(form, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {
-            scrub_secret(k, secret): scrub_secret(v, secret) for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [scrub_secret(v, secret) for v in value]
-    return value
 
 
 class InputError(Exception):
