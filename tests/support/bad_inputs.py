@@ -100,7 +100,7 @@ BAD_MODULE_INPUTS = [
     _m(
         "e164-as-int",
         dict(phone_number=31201230101),
-        ["phone_number", "E.164", "quote it"],
+        ["phone_number", "E.164", "write it quoted"],
     ),
     _m("e164-as-list", dict(phone_number=["+31201230101"]), ["phone_number"]),
     # Both forms may be given: the id identifies the number, and its E.164 form must be the one given.
