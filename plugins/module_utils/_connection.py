@@ -13,7 +13,10 @@ import os
 from urllib.parse import urlsplit
 
 from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
-from ansible_collections.bird.engagements.plugins.module_utils._http import BirdClient
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    BirdClient,
+    environment_ca_bundle,
+)
 
 DEFAULT_API_URL = "https://api.bird.com"
 ENV_ACCESS_KEY = "BIRD_ACCESS_KEY"
@@ -115,16 +118,13 @@ def check_connection(options):
             % options["ca_path"]
         )
     elif options["validate_certs"] and not options.get("ca_path"):
-        # What requests would use instead (the client reads it the same way), checked as ca_path is.
-        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            bundle = os.environ.get(variable)
-            if bundle:
-                if not os.path.exists(bundle):
-                    errors.append(
-                        "the environment variable %s is %r, which does not exist: fix or unset it,"
-                        " or give ca_path" % (variable, bundle)
-                    )
-                break
+        # What the client uses instead, checked as ca_path is.
+        variable, bundle = environment_ca_bundle()
+        if bundle and not os.path.exists(bundle):
+            errors.append(
+                "the environment variable %s is %r, which does not exist: fix or unset it,"
+                " or give ca_path" % (variable, bundle)
+            )
     if options["timeout"] < 1:
         errors.append("timeout must be at least 1 second, got %d" % options["timeout"])
     if options["retries"] < 0:

@@ -154,9 +154,7 @@ class BirdClient:
         # REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE); the proxies (HTTPS_PROXY, NO_PROXY, ...) for the API's
         # host. Left to requests, it is read again for every request, and ~/.netrc could replace the
         # Authorization header.
-        environment_ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-            "CURL_CA_BUNDLE"
-        )
+        environment_ca = environment_ca_bundle()[1]
         self.verify = (ca_path or environment_ca or True) if validate_certs else False
         self.session.verify = self.verify
         self.session.proxies = requests.utils.get_environ_proxies(self.api_url)
@@ -431,6 +429,15 @@ class BirdClient:
             "still a nextPageToken after %d pages; stopped" % MAX_PAGES,
             request_id,
         )
+
+
+def environment_ca_bundle():
+    """``(variable, path)`` of the CA bundle the environment names, as requests reads it
+    (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``), or ``(None, None)``."""
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if os.environ.get(variable):
+            return variable, os.environ[variable]
+    return None, None
 
 
 def _kind(value):

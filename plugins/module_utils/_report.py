@@ -23,6 +23,9 @@ from ansible_collections.bird.engagements.plugins.module_utils._plan import (
 
 # How many problems a message lists before "and N more".
 MAX_LISTED = 25
+# Why an entry that did not fail was not carried out (see Report.not_done).
+UNREAD = "the workspace could not be read"
+STOPPED = "the run stopped before any write"
 
 
 class Outcome:
@@ -62,14 +65,9 @@ class Outcome:
             return None
         return self.connector.get("name") if self.connector else self.step.create_name()
 
-    def status_text(self, check_mode, stopped, unread=False):
-        """``unread``: its workspace could not be read, so nothing was decided for it."""
+    def status_text(self, check_mode):
         if self.failure is not None:
             return self.failure.message
-        if unread:
-            return "not carried out: its workspace could not be read"
-        if stopped and self.step.action is not None:
-            return "not carried out: the run stopped before any write"
         if not self.changed:
             return "unchanged"
         verb = {CREATE: "created", DELETE: "deleted"}.get(self.step.action, "changed")
@@ -168,13 +166,22 @@ class Report:
             counts[self._bucket(outcome)] += 1
         return counts
 
+    def not_done(self, outcome):
+        """Why an outcome that did not fail was not carried out (UNREAD or STOPPED), else None:
+        neither unchanged nor failed, what it needed was not done, or not even found out.
+        """
+        if outcome.failure is not None:
+            return None
+        if outcome.step.workspace_id in self.unread:
+            return UNREAD
+        if self.stopped and outcome.step.action is not None:
+            return STOPPED
+        return None
+
     def _bucket(self, outcome):
         if outcome.failure is not None:
             return "failed"
-        if outcome.step.workspace_id in self.unread or (
-            self.stopped and outcome.step.action is not None
-        ):
-            # Neither unchanged nor failed: what it needed was not done, or not even found out.
+        if self.not_done(outcome):
             return "not_carried_out"
         if not outcome.changed:
             return "unchanged"
@@ -215,11 +222,7 @@ class Report:
             if row["not_carried_out"]:
                 text += ", %d not carried out (%s)" % (
                     row["not_carried_out"],
-                    (
-                        "the workspace could not be read"
-                        if row["workspace_id"] in self.unread
-                        else "the run stopped before any write"
-                    ),
+                    UNREAD if row["workspace_id"] in self.unread else STOPPED,
                 )
             row["text"] = text + (" (check mode)" if check_mode else "")
         return list(rows.values())
@@ -230,6 +233,7 @@ class Report:
         check_mode = self.request.check_mode
         for outcome in self.outcomes:
             step = outcome.step
+            why = self.not_done(outcome)
             owners = (
                 [((0, s.order), s.owner) for s in step.specs]
                 if step.specs
@@ -249,8 +253,10 @@ class Report:
                     origin=step.origin,
                     owner=owner,
                     failed=outcome.failure is not None,
-                    msg=outcome.status_text(
-                        check_mode, self.stopped, step.workspace_id in self.unread
+                    msg=(
+                        "not carried out: %s" % why
+                        if why
+                        else outcome.status_text(check_mode)
                     ),
                 )
                 if outcome.failure is not None:

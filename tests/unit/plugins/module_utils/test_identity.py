@@ -94,8 +94,6 @@ def test_list_items_that_hide_template_or_number_need_reading_on_their_own():
     assert not needs_detail(
         {"id": "c1", "connectorTemplateRef": "sms-messagebird:1"}, voice
     )
-    # No id: nothing to read.
-    assert not needs_detail({"connectorTemplateRef": "voice-messagebird:1"}, voice)
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,7 @@ def test_an_unknown_workspace_fails_the_run_before_any_write_with_birds_answer()
     ]
     assert [r["msg"] for r in report.rows()] == [
         "not carried out: the run stopped before any write",
-        "not carried out: its workspace could not be read",
+        "not carried out: the workspace could not be read",
     ]
 
 

@@ -3,12 +3,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """bird_voice_connector_info: connectors with channel ids and status, and the workspace as code."""
 
+import json
+
 from ansible_collections.bird.engagements.plugins.modules import (
     bird_voice_connector_info,
     bird_voice_connectors,
 )
 from ansible_collections.bird.engagements.tests.support.in_process import run_module
 from ansible_collections.bird.engagements.tests.unit.helpers import (
+    DEMO_KEY,
     N101,
     N102,
     WS1,
@@ -59,3 +62,17 @@ def test_a_read_failure_fails_with_birds_status(module_env):
     )
     result = run_module(bird_voice_connector_info.main, dict(workspace_id=WS1))
     assert result["failed"] and result["status"] == 403 and result["request_id"]
+
+
+def test_an_unexpected_error_fails_with_its_type_and_text_and_never_the_key(
+    module_env, monkeypatch
+):
+    module_env()
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug near %s" % DEMO_KEY)
+
+    monkeypatch.setattr(bird_voice_connector_info, "voice_connectors", broken)
+    result = run_module(bird_voice_connector_info.main, dict(workspace_id=WS1))
+    assert result["failed"] and result["msg"].startswith("unexpected ValueError: a bug")
+    assert DEMO_KEY not in json.dumps(result) and "********" in result["msg"]
