@@ -114,5 +114,5 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
     creator.create_all(interleave([o for o in outcomes if o.step.action == CREATE]))
     if req.wait and req.wait_timeout > 0:
         pages = {plan.workspace_id: plan.voice.page_count() for plan in plans}
-        await_channels(client, outcomes, pages, deadline, pmap, sleep)
+        await_channels(client, outcomes, pages, deadline, pmap, sleep, clock)
     return report

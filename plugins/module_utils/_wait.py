@@ -6,9 +6,10 @@
 
 Installation is asynchronous: right after the create, a connector's ``channel`` may be
 null or lack ``channelId``. :func:`await_channels` polls with the ``CHANNEL_POLL``
-backoff (every 0.1 s at first, then less often): per workspace, a GET of each
-connector still waiting when they are fewer than the workspace's connector pages,
-else one re-read of its connector list.
+backoff (every 0.1 s at first, then less often), counted from the start of one poll to
+the start of the next, so that a slow read (two list pages at 100 ms each) does not
+stretch the interval: per workspace, a GET of each connector still waiting when they are
+fewer than the workspace's connector pages, else one re-read of its connector list.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
@@ -39,15 +40,17 @@ def _waiting(outcomes):
     ]
 
 
-def await_channels(client, outcomes, pages, deadline, pmap, sleep):
+def await_channels(client, outcomes, pages, deadline, pmap, sleep, clock):
     """Poll until every present outcome's connector has its channel id, or ``deadline`` passes.
 
-    ``pages`` maps a workspace id to how many list pages its connectors take.
+    ``pages`` maps a workspace id to how many list pages its connectors take; ``sleep`` and
+    ``clock`` are the service's (``deadline`` runs on the same clock).
     """
     waiting = _waiting(outcomes)
     # Not in a list re-read: read on their own next time (a 404 says deleted).
     missing: set = set()
     poll = 0
+    started = None  # when the last poll started
     while waiting:
         # Polled at least once, even when the creates used up wait_timeout (429s, Retry-After):
         # a channel assigned meanwhile is reported, not a timeout.
@@ -64,7 +67,12 @@ def await_channels(client, outcomes, pages, deadline, pmap, sleep):
                 )
             return
         poll += 1
-        sleep(min(CHANNEL_POLL.delay(poll), deadline.remaining()))
+        pause = CHANNEL_POLL.delay(poll)
+        if started is not None:
+            # The interval runs from poll start to poll start: the last poll's reads took part of it.
+            pause -= clock() - started
+        sleep(max(0.0, min(pause, deadline.remaining())))
+        started = clock()
         reads = _reads(waiting, pages, missing)
         for (workspace_id, connector), (fresh, error) in zip(
             reads, pmap(lambda r: _read(client, *r), reads)

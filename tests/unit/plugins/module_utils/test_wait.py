@@ -7,11 +7,17 @@ import time
 
 import pytest
 
+from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
+    CHANNEL_POLL,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._service import run
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     N101,
     N102,
     WS1,
     WS2,
+    Clock,
+    client,
     simulator,
 )
 from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
@@ -51,6 +57,45 @@ def test_the_wait_ends_soon_after_bird_assigns_the_channel():
     assert report.outcomes[0].channel_id
     # Polls are 0.1 s apart for the first second: never more than a poll late (plus slack for the machine).
     assert 1.0 <= elapsed < 1.0 + 0.1 + 0.5, elapsed
+
+
+@pytest.mark.parametrize("read_seconds", [0.0, 0.04, 0.3])
+def test_polls_are_spaced_from_start_to_start_however_long_a_read_takes(read_seconds):
+    """A read that takes part of the interval shortens the pause after it; one longer than the
+    interval is followed by the next at once (two list pages at 100 ms would otherwise make the
+    0.1 s polls 0.3 s apart)."""
+    sim = simulator(channel_delay=-1)
+    clock = Clock()
+    pauses = []
+    bird = client(sim)
+    send = bird.request
+
+    def slow_request(*args, **kwargs):
+        response = send(*args, **kwargs)
+        clock.now += (
+            read_seconds  # every request takes read_seconds on the service's clock
+        )
+        return response
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        clock.sleep(seconds)
+
+    bird.request = slow_request
+    report = run(
+        bird, one(WS1, [{"phone_number_id": N101}], wait_timeout=2), sleep, clock
+    )
+    assert "no channel id within 2 seconds" in report.outcomes[0].failure.message
+    # The first pause follows the create; each later one is the policy's interval less the poll
+    # before it (one GET of the connector), never below zero.
+    expected = [CHANNEL_POLL.delay(1)] + [
+        max(0.0, CHANNEL_POLL.delay(n) - read_seconds)
+        for n in range(2, len(pauses) + 1)
+    ]
+    assert pauses[:-1] == pytest.approx(expected[:-1])
+    # The last pause is cut short by the deadline, as every pause may be.
+    assert pauses[-1] <= expected[-1] + 1e-9
+    assert sum(pauses) + read_seconds * (len(pauses) + 1) >= 2 - 1e-9
 
 
 @pytest.mark.parametrize("options", [dict(wait=False), dict(wait_timeout=0)])
