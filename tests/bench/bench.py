@@ -5,8 +5,9 @@
 
 For each latency, against the bundled simulator (Bird's default limits, 50 GET/s and 500 POST/s
 per workspace; a channel delay): the role fresh (no connectors) and converged (everything in
-place), and the floor of each: a one-task ``ansible.builtin.ping`` play plus the ideal client
-(floor.py) doing the same job in the same simulator state. Then the single-module create
+place), its numbers read from a JSON file, and converged once more with the numbers written as
+YAML in the play's vars; and the floor of each: a one-task ``ansible.builtin.ping`` play plus the
+ideal client (floor.py) doing the same job in the same simulator state. Then the single-module create
 latency, and with --scale the role over 10,000 numbers beside 1,000. See docs/performance.md.
 Not part of the test suite: ``make bench``.
 
@@ -136,10 +137,13 @@ def median_row(samples):
     return row
 
 
-def run_set(simulator, ansible, workspaces, latency, args, label, repeat):
-    """Role fresh, role converged, ideal converged (in the state the role left), ideal fresh; ``repeat`` times,
-    each time after a share of the ping play samples, so that a change of load hits both sides alike.
-    Returns the median rows and the ping summary."""
+def run_set(
+    simulator, ansible, workspaces, latency, args, label, repeat, yaml_vars=False
+):
+    """Role fresh, role converged (with ``yaml_vars`` once more, the numbers as YAML in the play), ideal
+    converged (in the state the role left), ideal fresh; ``repeat`` times, each time after a share of the
+    ping play samples, so that a change of load hits both sides alike. Returns the median rows and the
+    ping summary."""
     samples: dict = {}
     pings: list = []
     per_round = -(-args.ping_samples // repeat)
@@ -149,10 +153,9 @@ def run_set(simulator, ansible, workspaces, latency, args, label, repeat):
             log("%s: ping play x %d" % (label, count))
             pings += scenarios.ping(ansible, count)
         for scenario, kind in (
-            ("role", "fresh"),
-            ("role", "converged"),
-            ("ideal", "converged"),
-            ("ideal", "fresh"),
+            [("role", "fresh"), ("role", "converged")]
+            + ([("role", playbooks.YAML_CONVERGED)] if yaml_vars else [])
+            + [("ideal", "converged"), ("ideal", "fresh")]
         ):
             log("%s: %s, %s (%d/%d)" % (label, scenario, kind, attempt + 1, repeat))
             if scenario == "role":
@@ -180,7 +183,7 @@ def main_block(simulator, ansible, workspaces, latency, args):
     simulator.configure(latency=latency)
     label = "%.0f ms" % (latency * 1000)
     rows, ping = run_set(
-        simulator, ansible, workspaces, latency, args, label, args.repeat
+        simulator, ansible, workspaces, latency, args, label, args.repeat, True
     )
     single = []
     if args.single_samples:

@@ -42,6 +42,35 @@ ROLE_PLAY = """---
         name: bird.engagements.voice_channels
 """
 
+# The kind of the converged run whose play has the numbers as YAML in its vars (role_play_yaml).
+YAML_CONVERGED = "converged, YAML vars"
+
+
+def role_play_yaml(workspaces):
+    """The role play with the numbers written into its ``vars:`` as YAML, as the README shows it and
+    as most plays give them: Ansible tags each of those values with its origin and handles them one
+    by one, which costs more than the JSON text the lookup of ``ROLE_PLAY`` parses."""
+    import yaml  # pylint: disable=import-outside-toplevel  # PyYAML comes with ansible-core
+
+    play = [
+        {
+            "name": "Role, numbers in the play's vars",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {"voice_channels_workspaces": workspaces},
+            "tasks": [
+                {
+                    "name": "Provision with the role",
+                    "ansible.builtin.include_role": {
+                        "name": "bird.engagements.voice_channels"
+                    },
+                }
+            ],
+        }
+    ]
+    return "---\n" + yaml.safe_dump(play, default_flow_style=False, sort_keys=False)
+
+
 MODULE_PLAY = """---
 - name: One number
   hosts: localhost

@@ -4,7 +4,9 @@
 """The scenarios: each runs against a simulator in a known state and returns plain dicts (rows).
 
 - ``ping``: the one-task play (``ansible.builtin.ping`` on localhost), the Ansible half of every floor;
-- ``role``: the ``voice_channels`` role over every entry, fresh (no connectors) or converged;
+- ``role``: the ``voice_channels`` role over every entry, fresh (no connectors) or converged, the
+  numbers read from a JSON file; once more converged with the numbers written as YAML in the play
+  (``playbooks.YAML_CONVERGED``);
 - ``ideal``: :class:`floor.IdealClient` doing the same job, the API half of the floor;
 - ``single``: ``bird_voice_connector`` for one new number, and how long after Bird assigned the
   channel the module returned.
@@ -114,18 +116,24 @@ def ping_summary(runs):
 
 def role(simulator, ansible, workspaces, kind, latency, trace=False):
     """The role over ``workspaces`` (already written to workspaces.json); ``kind`` says which state it
-    finds: ``fresh`` resets the simulator first, ``converged`` takes what the run before left.
+    finds: ``fresh`` resets the simulator first, ``converged`` (and ``playbooks.YAML_CONVERGED``, whose play has
+    the numbers as YAML in its vars) takes what the run before left.
     """
     if kind == "fresh":
         simulator.reset()
     simulator.reset_stats()
     label = "role, %s" % kind
+    play = (
+        playbooks.role_play_yaml(workspaces)
+        if kind == playbooks.YAML_CONVERGED
+        else playbooks.ROLE_PLAY
+    )
     if trace:
         with sim.RequestRecorder(simulator) as recorder:
-            run = ansible.run(playbooks.ROLE_PLAY, label)
+            run = ansible.run(play, label)
         log = recorder.entries()
     else:
-        run = ansible.run(playbooks.ROLE_PLAY, label)
+        run = ansible.run(play, label)
         log = None
     stats = simulator.stats()
     if log is None and stats["total"] <= 1000:
