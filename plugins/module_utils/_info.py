@@ -32,6 +32,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._workspace import
     AmbiguousNumber,
     NumberBook,
     read_voice_connectors,
+    the_connector,
 )
 
 
@@ -198,19 +199,17 @@ def channel_ids(client, workspace_id, terms, template_ref, pmap=_serial):
             connectors = voice.for_number(number_id, term)
         else:
             connectors = voice.for_number(term.lower())
-        channels = sorted(
-            set(connector_channel_id(c) for c in connectors if connector_channel_id(c))
-        )
-        if len(connectors) == 1 and channels:
-            found.append(channels[0])
+        chosen = the_connector(connectors, template_ref)
+        if chosen is not None and connector_channel_id(chosen):
+            found.append(connector_channel_id(chosen))
         elif not connectors:
             problems.append(
                 "%s has no Voice connector in workspace %s" % (term, workspace_id)
             )
-        elif not channels:
+        elif chosen is not None:
             problems.append(
                 "%s has a Voice connector (%s) whose channel Bird has not assigned yet"
-                % (term, connector_id(connectors[0]))
+                % (term, connector_id(chosen))
             )
         else:
             problems.append(

@@ -33,6 +33,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._workspace import
     AmbiguousNumber,
     NumberBook,
     read_voice_connectors,
+    the_connector,
 )
 
 LISTED = "listed"
@@ -276,7 +277,13 @@ class Planner:
 
     def _decide(self, step, voice, warnings):
         found = voice.for_number(step.phone_number_id, step.phone_number)
-        if len(found) > 1:
+        # Absent means none: with several, deleting one would leave the number a Voice connector.
+        chosen = (
+            the_connector(found, self.template_ref)
+            if step.state == "present"
+            else (found[0] if len(found) == 1 else None)
+        )
+        if found and chosen is None:
             step.fail(
                 "more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones "
                 "in Bird"
@@ -293,12 +300,12 @@ class Planner:
                 )
             )
             return
-        if found:
-            step.adopt(found[0])
+        if chosen is not None:
+            step.adopt(chosen)
             if step.state == "absent":
                 step.action = DELETE
             else:
-                warnings.extend(self._keep_warnings(step, found[0]))
+                warnings.extend(self._keep_warnings(step, chosen, found))
             return
         if step.state == "absent":
             return
@@ -318,8 +325,24 @@ class Planner:
         else:
             step.action = CREATE
 
-    def _keep_warnings(self, step, connector):
-        warnings = []
+    def _keep_warnings(self, step, connector, found):
+        others = [c for c in found if c is not connector]
+        warnings = (
+            [
+                "%snumber %s also has %s, of another version of the template: kept as %s"
+                % (
+                    step.prefix,
+                    step.given,
+                    ", ".join(
+                        "%s (%s)" % (connector_id(c), describe_template(c))
+                        for c in others
+                    ),
+                    "it is" if len(others) == 1 else "they are",
+                )
+            ]
+            if others
+            else []
+        )
         ref = connector_template_ref(connector)
         if ref and ref != self.template_ref:
             warnings.append(

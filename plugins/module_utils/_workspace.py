@@ -27,6 +27,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     connector_number_id,
     connector_phone_number,
     connector_slug,
+    connector_template_ref,
     needs_detail,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
@@ -83,6 +84,18 @@ class VoiceConnectors:
     def page_count(self):
         """How many list pages the workspace's connectors take (to choose GETs or a list re-read)."""
         return max(1, -(-(len(self.all) + self.others) // CONNECTOR_PAGE_LIMIT))
+
+
+def the_connector(found, template_ref):
+    """The number's Voice connector among ``found`` (every Voice connector of one number): the only
+    one; of several, the only one of exactly ``template_ref``. Bird is taken to refuse a second
+    connector of one platform on a number (unverified): where it does not, a number may have one of
+    each version, and the one asked for is the number's. None when that does not single one out
+    (none found; several, and not exactly one of ``template_ref``)."""
+    if len(found) == 1:
+        return found[0]
+    exact = [c for c in found if connector_template_ref(c) == template_ref]
+    return exact[0] if len(exact) == 1 else None
 
 
 def list_connectors(client, workspace_id):

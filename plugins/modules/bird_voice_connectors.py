@@ -19,7 +19,9 @@ description:
     says how its number went, and the task fails naming the failed ones.
   - A Voice connector is identified by its workspace, its template's slug (V(voice-messagebird)) and its
     number. A connector of another version of the template (V(voice-messagebird:2)) is the number's Voice
-    connector, kept as it is with a warning.
+    connector, kept as it is with a warning. Where Bird lets a number have connectors of several
+    versions, the one of O(connector_template_ref) is its own and the others are kept, with a warning;
+    O(workspaces[].numbers[].state=absent) then fails naming them all.
   - The P(bird.engagements.voice_channels#role) role wraps this module.
 author:
   - Bird engagements collection maintainers (@bird-engagements)

@@ -157,3 +157,25 @@ def test_a_term_without_a_voice_channel_fails_naming_it():
         info.value.errors[1]
         == "+31201230102 has no Voice connector in workspace %s" % WS1
     )
+
+
+def test_of_a_numbers_connectors_of_two_versions_the_one_asked_for_has_its_channel_id():
+    # Where Bird lets a number have a connector of each version (duplicate_scope: template).
+    sim = simulator(duplicate_scope="template")
+    one_ = sim.insert_connector(WS1, N101)
+    two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
+    terms = ["+31201230101", N101]
+    assert (
+        channel_ids(client(sim), WS1, terms, TEMPLATE)
+        == [one_["channel"]["channelId"]] * 2
+    )
+    assert (
+        channel_ids(client(sim), WS1, terms, "voice-messagebird:2")
+        == [two["channel"]["channelId"]] * 2
+    )
+    # Neither is the one asked for: nothing says which is the number's.
+    with pytest.raises(InputError) as info:
+        channel_ids(client(sim), WS1, [N101], "voice-messagebird:3")
+    (error,) = info.value.errors
+    assert "more than one Voice connector" in error
+    assert one_["id"] in error and two["id"] in error

@@ -78,6 +78,46 @@ def test_a_connector_of_another_version_is_the_numbers_voice_connector():
     assert gone.changed and connectors_of(sim, WS1, N101) == []
 
 
+def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_own():
+    # Bird is taken to refuse a second connector of one platform on a number (unverified); where it
+    # does not (duplicate_scope: template), a number may have one of each version.
+    sim = simulator(duplicate_scope="template")
+    one_ = sim.insert_connector(WS1, N101)
+    two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
+    for template, mine, other in (
+        ("voice-messagebird:1", one_, two),
+        ("voice-messagebird:2", two, one_),
+    ):
+        report = execute(
+            sim,
+            one(
+                WS1,
+                [{"phone_number": "+31201230101"}],
+                connector_template_ref=template,
+            ),
+        )
+        assert not report.failed and not report.changed and writes(sim) == 0
+        assert report.outcomes[0].connector["id"] == mine["id"]
+        (warning,) = report.warnings
+        assert other["id"] in warning and "kept as it is" in warning
+    # Absent means none: deleting one would leave the number a Voice connector, so nothing is.
+    gone = execute(sim, one(WS1, [{"phone_number_id": N101, "state": "absent"}]))
+    assert gone.stopped and writes(sim) == 0
+    (message,) = messages(gone)
+    assert "more than one voice-messagebird connector" in message
+    assert one_["id"] in message and two["id"] in message
+    # Of a third version, neither is the one asked for.
+    third = execute(
+        sim,
+        one(
+            WS1,
+            [{"phone_number_id": N101}],
+            connector_template_ref="voice-messagebird:3",
+        ),
+    )
+    assert third.stopped and writes(sim) == 0
+
+
 def test_other_platforms_are_told_apart_without_a_template_filter():
     sim = simulator(template_filter_param="")
     sim.insert_connector(WS1, N101, template="sms-messagebird:1")
