@@ -23,6 +23,12 @@ ENV_ACCESS_KEY = "BIRD_ACCESS_KEY"
 ENV_API_URL = "BIRD_API_URL"
 ENV_WORKSPACE_ID = "BIRD_WORKSPACE_ID"
 
+# Bird's newer platform, whose keys look like bk_...: it has no connectors (bird-api.md).
+NEWER_PLATFORM_DOMAIN = "platform.bird.com"
+NEWER_PLATFORM_KEY_PREFIX = "bk_"
+# What a key pasted with its Authorization scheme starts with.
+AUTH_SCHEMES = ("accesskey", "bearer")
+
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 5
 
@@ -80,6 +86,13 @@ def check_api_url(api_url):
         ), None
     if parts.query or parts.fragment:
         return "api_url %r must not have a query or fragment" % api_url, None
+    host = (parts.hostname or "").lower()
+    if host == NEWER_PLATFORM_DOMAIN or host.endswith("." + NEWER_PLATFORM_DOMAIN):
+        return (
+            "api_url %r is on Bird's newer platform (*.%s), which has no connectors: use %s, "
+            "or leave api_url and BIRD_API_URL unset"
+            % (api_url, NEWER_PLATFORM_DOMAIN, DEFAULT_API_URL)
+        ), None
     if parts.scheme == "http":
         return None, (
             "api_url uses plain http: the access key travels unencrypted. "
@@ -100,6 +113,12 @@ def check_connection(options):
         errors.append(
             "access_key is empty: set it, or the environment variable %s, to a Bird access key"
             % ENV_ACCESS_KEY
+        )
+    elif key.split(" ", 1)[0].lower() in AUTH_SCHEMES and " " in key:
+        errors.append(
+            "access_key starts with %r: give the key alone; it is sent as "
+            "'Authorization: AccessKey <key>' (the value is not shown here)"
+            % (key.split(" ", 1)[0] + " ")
         )
     elif not all(33 <= ord(char) <= 126 for char in key):
         errors.append(
@@ -131,6 +150,12 @@ def check_connection(options):
         errors.append("retries must be 0 or more, got %d" % options["retries"])
     if errors:
         raise InputError(errors)
+    if key.startswith(NEWER_PLATFORM_KEY_PREFIX):
+        warnings.append(
+            "access_key starts with %s, as the keys of Bird's newer platform do, which the channels API "
+            "may not accept: if Bird answers 401, use an access key made for %s"
+            % (NEWER_PLATFORM_KEY_PREFIX, DEFAULT_API_URL)
+        )
     if not options["validate_certs"] and options["api_url"].startswith("https"):
         warnings.append(
             "validate_certs is false: the TLS certificate of %s is not verified"

@@ -169,6 +169,18 @@ BAD_MODULE_INPUTS = [
         checked_by="connection",
     ),
     _m(
+        "url-newer-platform",
+        dict(api_url="https://eu-west-1.platform.bird.com/v1"),
+        ["api_url", "newer platform", "https://api.bird.com"],
+        checked_by="connection",
+    ),
+    _m(
+        "key-with-scheme",
+        dict(access_key="AccessKey pasted-with-its-scheme"),
+        ["access_key", "starts with 'AccessKey '", "give the key alone"],
+        checked_by="connection",
+    ),
+    _m(
         "unknown-workspace",
         dict(workspace_id=UNKNOWN_WS),
         [UNKNOWN_WS, "404", "workspace_id"],

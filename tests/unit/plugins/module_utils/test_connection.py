@@ -64,6 +64,18 @@ def test_the_api_url_defaults_to_bird_and_a_pasted_newline_is_dropped():
     [
         (dict(access_key="  "), "access_key is empty"),
         (dict(access_key="has space"), "access_key holds a space"),
+        (
+            dict(access_key="AccessKey k3y-v4lue"),
+            "access_key starts with 'AccessKey ': give the key alone",
+        ),
+        (
+            dict(access_key="bearer k3y-v4lue"),
+            "access_key starts with 'bearer ': give the key alone",
+        ),
+        (
+            dict(api_url="https://api.platform.bird.com"),
+            "api_url 'https://api.platform.bird.com' is on Bird's newer platform",
+        ),
         (dict(api_url="ftp://x"), "api_url 'ftp://x' is not an http(s) URL"),
         (
             dict(ca_path="/nonexistent/ca.pem"),
@@ -77,7 +89,7 @@ def test_options_that_cannot_work_are_refused_before_any_request(given, message)
     with pytest.raises(InputError) as info:
         check_connection(options(**given))
     assert message in str(info.value)
-    assert "has space" not in str(info.value)
+    assert "has space" not in str(info.value) and "k3y-v4lue" not in str(info.value)
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
@@ -101,6 +113,13 @@ def test_a_ca_bundle_from_the_environment_that_does_not_exist_is_named(
     check_connection(options(validate_certs=False))
 
 
+def test_a_key_of_the_newer_platform_is_warned_about_without_showing_it():
+    (warning,) = check_connection(options(access_key="bk_has-space-secret"))
+    assert "access_key starts with bk_" in warning and "401" in warning
+    assert "has-space-secret" not in warning
+    assert check_connection(options(access_key="key-bk_1234567890")) == []
+
+
 def test_plain_http_and_unverified_tls_are_warned_about():
     assert "plain http" in check_connection(options(api_url="http://127.0.0.1:1"))[0]
     assert (
@@ -121,6 +140,9 @@ def test_plain_http_and_unverified_tls_are_warned_about():
         ("", True, False),
         ("https://api.bird.com?x=1", True, False),
         ("https://api.bird.com:notaport", True, False),
+        ("https://eu-west-1.platform.bird.com/v1", True, False),
+        ("https://platform.bird.com", True, False),
+        ("https://notplatform.bird.com", False, False),
     ],
 )
 def test_only_http_urls_with_a_host_are_accepted(url, error, warning):
