@@ -177,8 +177,10 @@ class Planner:
         needs: dict = {}
         for step in steps:
             found = voice.for_number(step.phone_number_id, step.phone_number)
-            if len(found) == 1 and step.phone_number_id is None:
-                step.phone_number_id = connector_number_id(found[0])
+            # The connectors found name the number (one, or one of each version of the template).
+            named = set(connector_number_id(c) for c in found)
+            if len(named) == 1 and step.phone_number_id is None:
+                step.phone_number_id = named.pop()
             # Both forms given: the E.164 one is checked against what Bird says, the connector's echo
             # when there is one, else the number itself.
             given_both = bool(

@@ -84,6 +84,7 @@ def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_ow
     sim = simulator(duplicate_scope="template")
     one_ = sim.insert_connector(WS1, N101)
     two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
+    sim.reset_stats()
     for template, mine, other in (
         ("voice-messagebird:1", one_, two),
         ("voice-messagebird:2", two, one_),
@@ -98,8 +99,11 @@ def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_ow
         )
         assert not report.failed and not report.changed and writes(sim) == 0
         assert report.outcomes[0].connector["id"] == mine["id"]
+        # The connectors echo the number: its id comes from them, not from the number list.
+        assert report.outcomes[0].step.phone_number_id == N101
         (warning,) = report.warnings
         assert other["id"] in warning and "kept as it is" in warning
+    assert sim.stats()["by_route"] == {"GET /workspaces/{ws}/connectors": 2}
     # Absent means none: deleting one would leave the number a Voice connector, so nothing is.
     gone = execute(sim, one(WS1, [{"phone_number_id": N101, "state": "absent"}]))
     assert gone.stopped and writes(sim) == 0
