@@ -86,7 +86,7 @@ def check_api_url(api_url):
         ), None
     if parts.query or parts.fragment:
         return "api_url %r must not have a query or fragment" % api_url, None
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
     if host == NEWER_PLATFORM_DOMAIN or host.endswith("." + NEWER_PLATFORM_DOMAIN):
         return (
             "api_url %r is on Bird's newer platform (*.%s), which has no connectors: use %s, "
@@ -114,11 +114,11 @@ def check_connection(options):
             "access_key is empty: set it, or the environment variable %s, to a Bird access key"
             % ENV_ACCESS_KEY
         )
-    elif key.split(" ", 1)[0].lower() in AUTH_SCHEMES and " " in key:
+    elif len(key.split(None, 1)) == 2 and key.split(None, 1)[0].lower() in AUTH_SCHEMES:
         errors.append(
             "access_key starts with %r: give the key alone; it is sent as "
             "'Authorization: AccessKey <key>' (the value is not shown here)"
-            % (key.split(" ", 1)[0] + " ")
+            % (key.split(None, 1)[0] + " ")
         )
     elif not all(33 <= ord(char) <= 126 for char in key):
         errors.append(

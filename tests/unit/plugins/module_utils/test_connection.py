@@ -69,7 +69,7 @@ def test_the_api_url_defaults_to_bird_and_a_pasted_newline_is_dropped():
             "access_key starts with 'AccessKey ': give the key alone",
         ),
         (
-            dict(access_key="bearer k3y-v4lue"),
+            dict(access_key="bearer\tk3y-v4lue"),
             "access_key starts with 'bearer ': give the key alone",
         ),
         (
@@ -142,6 +142,7 @@ def test_plain_http_and_unverified_tls_are_warned_about():
         ("https://api.bird.com:notaport", True, False),
         ("https://eu-west-1.platform.bird.com/v1", True, False),
         ("https://platform.bird.com", True, False),
+        ("https://api.platform.bird.com./v1", True, False),
         ("https://notplatform.bird.com", False, False),
     ],
 )
