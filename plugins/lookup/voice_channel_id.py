@@ -56,7 +56,10 @@ options:
     type: int
     default: 5
   connector_template_ref:
-    description: Connector template whose slug identifies Voice connectors (any version counts).
+    description:
+      - Connector template whose slug identifies Voice connectors (any version counts).
+      - Where Bird lets a number have connectors of several versions, the channel id is that of the
+        connector of exactly this template.
     type: str
     default: voice-messagebird:1
 notes:

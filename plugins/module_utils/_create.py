@@ -37,6 +37,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 )
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     read_voice_connectors,
+    the_connector,
 )
 
 CREATED = "created"
@@ -192,11 +193,12 @@ class Creator:
                     self._unknown(item, error)
                     continue
                 found = voice.for_number(item.outcome.step.phone_number_id)
-                if len(found) == 1:
+                chosen = the_connector(found, self.template_ref)
+                if chosen is not None:
                     outcome = item.outcome
                     outcome.changed = outcome.changed or item.maybe_ours
-                    outcome.settle(found[0])
-                elif len(found) > 1:
+                    outcome.settle(chosen)
+                elif found:
                     item.outcome.settle(
                         failure=Failure(
                             "%smore than one connector now exists for number %s: %s"

@@ -163,9 +163,11 @@ class Planner:
         book = NumberBook(self.client, group.workspace_id, self.pmap)
         self._resolve(plan.steps, voice, book)
         plan.steps = self._merge_same_numbers(plan.steps)
+        also = []
         for step in plan.steps:
             if step.failure is None:
-                self._decide(step, voice, plan.warnings)
+                also.extend(self._decide(step, voice, plan.warnings))
+        plan.steps.extend(also)
         if group.all_voice_numbers:
             plan.steps.extend(self._every_voice_number(plan, voice, book))
         if group.exclusive:
@@ -278,13 +280,21 @@ class Planner:
         return kept
 
     def _decide(self, step, voice, warnings):
+        """Decide ``step``; return the steps it adds: a number to be absent that has several Voice
+        connectors (one of each version, where Bird allows it) loses every one of them.
+        """
         found = voice.for_number(step.phone_number_id, step.phone_number)
-        # Absent means none: with several, deleting one would leave the number a Voice connector.
-        chosen = (
-            the_connector(found, self.template_ref)
-            if step.state == "present"
-            else (found[0] if len(found) == 1 else None)
-        )
+        if step.state == "absent" and found:
+            step.adopt(found[0])
+            step.action = DELETE
+            also = []
+            for connector in found[1:]:
+                extra = Step.listed(step.specs)
+                extra.adopt(connector)
+                extra.action = DELETE
+                also.append(extra)
+            return also
+        chosen = the_connector(found, self.template_ref)
         if found and chosen is None:
             step.fail(
                 "more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones "
@@ -301,16 +311,13 @@ class Planner:
                     ),
                 )
             )
-            return
+            return []
         if chosen is not None:
             step.adopt(chosen)
-            if step.state == "absent":
-                step.action = DELETE
-            else:
-                warnings.extend(self._keep_warnings(step, chosen, found))
-            return
+            warnings.extend(self._keep_warnings(step, chosen, found))
+            return []
         if step.state == "absent":
-            return
+            return []
         number = step.number
         if number is None:
             # With both forms given, the id is what names the number.
@@ -326,6 +333,7 @@ class Planner:
             )
         else:
             step.action = CREATE
+        return []
 
     def _keep_warnings(self, step, connector, found):
         others = [c for c in found if c is not connector]

@@ -9,9 +9,10 @@ workspace the same way:
 
 - :func:`read_voice_connectors` reads every connector page (no template filter: whether
   Bird honours it is unverified, and an exact filter would hide other versions), reads
-  one by one the items that do not say their template or number, and indexes the
+  one by one the items that do not say their template or number (and, of a number with
+  several Voice connectors, those that do not say their version), and indexes the
   Voice connectors (the template's slug, any version) by number id and by the E.164
-  number they echo.
+  number they echo. :func:`the_connector` says which of a number's is its own.
 - :class:`NumberBook` finds numbers by E.164 or id: by search or GET when few are
   needed, else from one read of the whole number list.
 """
@@ -121,7 +122,28 @@ def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
     )
     for index, detail in zip(partial, details):
         connectors[index] = detail
-    return VoiceConnectors(workspace_id, slug, connectors)
+    voice = VoiceConnectors(workspace_id, slug, connectors)
+    # Of a number's several connectors the version decides which is its own (the_connector), so
+    # those that give only the template's slug are read on their own too.
+    unversioned = [
+        c
+        for group in voice.by_number_id.values()
+        if len(group) > 1
+        for c in group
+        if connector_template_ref(c) is None
+    ]
+    if not unversioned:
+        return voice
+    read = dict(
+        zip(
+            [id(c) for c in unversioned],
+            pmap(
+                lambda c: get_connector(client, workspace_id, connector_id(c)),
+                unversioned,
+            ),
+        )
+    )
+    return VoiceConnectors(workspace_id, slug, [read.get(id(c), c) for c in connectors])
 
 
 def list_numbers(client, workspace_id, search=None):

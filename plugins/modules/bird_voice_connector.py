@@ -15,7 +15,7 @@ description:
     (V(voice-messagebird:2)) on the number is its Voice connector. It is returned unchanged, with a warning
     naming both versions, and O(state=absent) removes it. Where Bird lets a number have connectors of
     several versions, the one of O(connector_template_ref) is its own and the others are kept, with a
-    warning; O(state=absent) then fails naming them all, since removing one would leave the others.
+    warning; O(state=absent) removes them all.
   - Bird has no update call for connectors; the module never changes an existing connector.
   - Installation is asynchronous. With O(wait=true) the module waits until Bird has assigned the channel id.
   - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked

@@ -21,7 +21,7 @@ description:
     number. A connector of another version of the template (V(voice-messagebird:2)) is the number's Voice
     connector, kept as it is with a warning. Where Bird lets a number have connectors of several
     versions, the one of O(connector_template_ref) is its own and the others are kept, with a warning;
-    O(workspaces[].numbers[].state=absent) then fails naming them all.
+    O(workspaces[].numbers[].state=absent) removes them all (a row for each).
   - The P(bird.engagements.voice_channels#role) role wraps this module.
 author:
   - Bird engagements collection maintainers (@bird-engagements)

@@ -240,3 +240,17 @@ def test_a_second_connector_of_another_version_is_refused_by_bird_and_found():
         and not outcomes[0].changed
     )
     assert len(connectors_of(sim, WS1, N101)) == 1
+
+
+def test_a_refused_create_found_beside_a_connector_of_another_version_takes_its_own():
+    # Where Bird allows a connector of each version on a number (duplicate_scope: template):
+    # someone installs :1 and :2 between plan and apply, and our :1 is refused as a duplicate.
+    sim = simulator(duplicate_scope="template")
+    client, dummy, outcomes = planned(sim, one(WS1, [{"phone_number_id": N101}]))
+    mine = sim.insert_connector(WS1, N101)
+    sim.insert_connector(WS1, N101, template="voice-messagebird:2")
+    create(client, outcomes)
+    (outcome,) = outcomes
+    assert outcome.failure is None and not outcome.changed
+    assert outcome.connector["id"] == mine["id"]
+    assert len(connectors_of(sim, WS1, N101)) == 2

@@ -159,9 +159,12 @@ def test_a_term_without_a_voice_channel_fails_naming_it():
     )
 
 
-def test_of_a_numbers_connectors_of_two_versions_the_one_asked_for_has_its_channel_id():
+@pytest.mark.parametrize("template_fields", ["full", "slug"])
+def test_of_a_numbers_connectors_of_two_versions_the_one_asked_for_has_its_channel_id(
+    template_fields,
+):
     # Where Bird lets a number have a connector of each version (duplicate_scope: template).
-    sim = simulator(duplicate_scope="template")
+    sim = simulator(duplicate_scope="template", list_item_template=template_fields)
     one_ = sim.insert_connector(WS1, N101)
     two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
     terms = ["+31201230101", N101]

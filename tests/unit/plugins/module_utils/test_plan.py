@@ -78,17 +78,21 @@ def test_a_connector_of_another_version_is_the_numbers_voice_connector():
     assert gone.changed and connectors_of(sim, WS1, N101) == []
 
 
-def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_own():
+@pytest.mark.parametrize("template_fields", ["full", "ref", "slug", "none"])
+def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_own(
+    template_fields,
+):
     # Bird is taken to refuse a second connector of one platform on a number (unverified); where it
-    # does not (duplicate_scope: template), a number may have one of each version.
-    sim = simulator(duplicate_scope="template")
+    # does not (duplicate_scope: template), a number may have one of each version. List items that
+    # give only the template's slug are read on their own, since the version decides.
+    sim = simulator(duplicate_scope="template", list_item_template=template_fields)
     one_ = sim.insert_connector(WS1, N101)
     two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
-    sim.reset_stats()
     for template, mine, other in (
         ("voice-messagebird:1", one_, two),
         ("voice-messagebird:2", two, one_),
     ):
+        sim.reset_stats()
         report = execute(
             sim,
             one(
@@ -101,15 +105,10 @@ def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_ow
         assert report.outcomes[0].connector["id"] == mine["id"]
         # The connectors echo the number: its id comes from them, not from the number list.
         assert report.outcomes[0].step.phone_number_id == N101
+        assert "GET /workspaces/{ws}/numbers" not in sim.stats()["by_route"]
         (warning,) = report.warnings
         assert other["id"] in warning and "kept as it is" in warning
-    assert sim.stats()["by_route"] == {"GET /workspaces/{ws}/connectors": 2}
-    # Absent means none: deleting one would leave the number a Voice connector, so nothing is.
-    gone = execute(sim, one(WS1, [{"phone_number_id": N101, "state": "absent"}]))
-    assert gone.stopped and writes(sim) == 0
-    (message,) = messages(gone)
-    assert "more than one voice-messagebird connector" in message
-    assert one_["id"] in message and two["id"] in message
+        assert "(%s)" % other["connectorTemplateRef"] in warning
     # Of a third version, neither is the one asked for.
     third = execute(
         sim,
@@ -120,6 +119,35 @@ def test_of_connectors_of_two_versions_on_one_number_the_one_asked_for_is_its_ow
         ),
     )
     assert third.stopped and writes(sim) == 0
+    (message,) = messages(third)
+    assert "more than one voice-messagebird connector" in message
+    assert one_["id"] in message and two["id"] in message
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_number_to_be_absent_loses_every_voice_connector_it_has(check_mode):
+    sim = simulator(duplicate_scope="template")
+    ids = {
+        sim.insert_connector(WS1, N101)["id"],
+        sim.insert_connector(WS1, N101, template="voice-messagebird:2")["id"],
+    }
+    report = execute(
+        sim,
+        one(
+            WS1,
+            [{"phone_number": "+31201230101", "state": "absent"}],
+            check_mode=check_mode,
+        ),
+    )
+    assert not report.failed and report.changed
+    assert {o.connector["id"] for o in report.outcomes} == ids
+    assert all(o.changed and o.step.action == "delete" for o in report.outcomes)
+    assert report.summary()["deleted"] == 2
+    assert len(connectors_of(sim, WS1, N101)) == (2 if check_mode else 0)
+    # Both rows are the one listed entry's.
+    assert {r["msg"] for r in report.rows()} == {
+        "would be deleted (check mode)" if check_mode else "deleted"
+    }
 
 
 def test_other_platforms_are_told_apart_without_a_template_filter():
