@@ -65,7 +65,7 @@ venv: $(VENV)/.installed ## Create/refresh .venv (Python 3.12: ansible-core, nox
 demo: venv .cache/collections/ansible_collections/bird/engagements ## Run the demo against the bundled simulator (demo/run.sh)
 	@$(RUN) bash demo/run.sh
 
-test: venv ## Run every check (nox sessions, two at a time; about 15 minutes); logs in tests/output/logs/
+test: venv ## Run every check (nox sessions, two at a time; 10-15 minutes); logs in tests/output/logs/
 	@$(RUN) '$(VENV)/bin/python' tests/tools/make_test.py $(STAGES)
 
 simulator: venv .cache/collections/ansible_collections/bird/engagements ## Start the Bird API simulator (demo seed) in the background; prints the export lines to paste
@@ -95,7 +95,7 @@ docs: venv ## Build the docsite into tests/output/docsite/site/build/html (stric
 importer: venv ## Build the collection and run galaxy-importer on it
 	@$(NOX) -e build-import-check
 
-bench: venv .cache/collections/ansible_collections/bird/engagements ## Run the benchmark against its floor, 1,000 and 10,000 numbers (tests/bench; ~8 minutes)
+bench: venv .cache/collections/ansible_collections/bird/engagements ## Run the benchmark against its floor, 1,000 and 10,000 numbers (tests/bench; 3-8 minutes)
 	@$(RUN) PYTHONPATH='$(CURDIR)/.cache/collections' '$(VENV)/bin/python' tests/bench/bench.py --scale
 
 clean: ## Remove test output and caches (keeps .venv and .nox; `make clean-all` removes them too)
