@@ -183,7 +183,14 @@ def main_block(simulator, ansible, workspaces, latency, args):
     simulator.configure(latency=latency)
     label = "%.0f ms" % (latency * 1000)
     rows, ping = run_set(
-        simulator, ansible, workspaces, latency, args, label, args.repeat, True
+        simulator,
+        ansible,
+        workspaces,
+        latency,
+        args,
+        label,
+        args.repeat,
+        yaml_vars=True,
     )
     single = []
     if args.single_samples:
