@@ -29,6 +29,15 @@ extends_documentation_fragment:
   - bird.engagements.connection
   - bird.engagements.attributes
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - When the task runs on the controller (the C(local) connection, no C(become), no C(async)) and its interpreter is
+        the controller's own Python (C(ansible_python_interpreter) is C(ansible_playbook_python), as it is for the
+        implicit C(localhost)), the action runs this module's code in a fork of Ansible's worker process instead of a new
+        Python process, with the same arguments and C(environment), and parses its result as a module's. That saves
+        0.3 to 0.4 seconds a run. Otherwise the module runs as any module does. C(-vvv) says which way a task ran.
   check_mode:
     support: full
     details:

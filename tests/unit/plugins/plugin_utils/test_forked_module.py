@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""_forked_module: when a module task forks instead of starting a Python, and what the fork returns.
+
+The fork runs the module's real ``main()`` against the in-memory simulator of the parent (the
+child has a copy of it), so these tests read the child's result, not the simulator's state.
+"""
+
+import os
+import sys
+from unittest.mock import MagicMock
+
+import pytest
+from ansible.plugins.loader import action_loader
+
+from ansible_collections.bird.engagements.plugins.plugin_utils import _forked_module
+from ansible_collections.bird.engagements.tests.unit.helpers import DEMO_KEY, N101, WS1
+
+MODULE = "bird.engagements.bird_voice_connectors"
+ARGS = {"workspaces": [{"workspace_id": WS1, "numbers": [{"phone_number_id": N101}]}]}
+
+
+def action(args=None, interpreter=sys.executable, **task_fields):
+    task = MagicMock()
+    task.args = dict(ARGS if args is None else args)
+    task.action = MODULE
+    task.async_val = task_fields.pop("async_val", 0)
+    task.delegate_to = task_fields.pop("delegate_to", None)
+    task.check_mode = task_fields.pop("check_mode", False)
+    task.diff = task_fields.pop("diff", False)
+    task.no_log = False
+    task.environment = task_fields.pop("environment", [])
+    connection = MagicMock(
+        transport=task_fields.pop("transport", "local"), socket_path=None, become=None
+    )
+    connection._shell.tmpdir = None
+    connection._shell.get_option = lambda name: "~/.ansible/tmp"
+    connection._shell.env_prefix = lambda **kw: " ".join(
+        "%s=%s" % i for i in kw.items()
+    )
+    templar = MagicMock()
+    templar.template = lambda value: value
+    play_context = MagicMock(
+        become=task_fields.pop("become", False),
+        remote_addr="localhost",
+        executable="/bin/sh",
+    )
+    assert not task_fields, task_fields
+    plugin = action_loader.get(
+        MODULE,
+        task=task,
+        connection=connection,
+        play_context=play_context,
+        loader=None,
+        templar=templar,
+        shared_loader_obj=None,
+    )
+    host_vars = {"ansible_python_interpreter": interpreter}
+    task_vars = dict(host_vars)
+    if task.delegate_to:
+        task_vars = {"ansible_delegated_vars": {task.delegate_to: host_vars}}
+    return plugin, task_vars
+
+
+def why_not(**kwargs):
+    plugin, task_vars = action(**kwargs)
+    return plugin.why_not_forked(None, None, task_vars, False)
+
+
+def test_the_action_of_the_module_is_the_forking_one():
+    plugin, dummy = action()
+    assert isinstance(plugin, _forked_module.ForkedModuleAction)
+    assert plugin.MODULE == "bird_voice_connectors"
+
+
+def test_a_local_task_with_the_controllers_python_forks():
+    assert why_not() is None
+    assert why_not(delegate_to="localhost") is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        (
+            {"interpreter": "/usr/bin/python3-elsewhere"},
+            "interpreter is not the controller's Python",
+        ),
+        ({"interpreter": None}, "interpreter is not the controller's Python"),
+        ({"transport": "ssh"}, "the connection is not local"),
+        ({"become": True}, "become"),
+        ({"async_val": 30}, "async"),
+    ],
+)
+def test_anything_but_the_controllers_python_on_the_local_connection_runs_a_module_process(
+    kwargs, reason
+):
+    assert reason in why_not(**kwargs)
+
+
+def test_a_delegated_task_uses_the_delegated_hosts_interpreter():
+    plugin, task_vars = action(delegate_to="localhost")
+    task_vars["ansible_delegated_vars"]["localhost"][
+        "ansible_python_interpreter"
+    ] = "/opt/other/python"
+    assert "interpreter" in plugin.why_not_forked(None, None, task_vars, False)
+    del task_vars["ansible_delegated_vars"]["localhost"]
+    assert "delegated host" in plugin.why_not_forked(None, None, task_vars, False)
+
+
+def test_without_the_hosts_variable_a_configured_interpreter_counts_and_discovery_does_not(
+    monkeypatch,
+):
+    plugin, task_vars = action()
+    del task_vars["ansible_python_interpreter"]
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", sys.executable)
+    assert plugin.why_not_forked(None, None, task_vars, False) is None
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", "auto_silent")
+    assert "interpreter" in plugin.why_not_forked(None, None, task_vars, False)
+
+
+def test_another_module_or_other_arguments_run_as_a_module_process():
+    plugin, task_vars = action()
+    assert plugin.why_not_forked("ansible.builtin.ping", None, task_vars, False)
+    assert plugin.why_not_forked(None, {"data": 1}, task_vars, False)
+    assert plugin.why_not_forked(None, None, task_vars, True) == "async"
+
+
+def test_without_the_fork_the_usual_module_execution_runs(monkeypatch):
+    plugin, task_vars = action(interpreter="/opt/other/python")
+    calls = []
+    monkeypatch.setattr(
+        _forked_module.NormalAction,
+        "_execute_module",
+        lambda self, *args, **kwargs: calls.append((args, kwargs))
+        or {"ran": "module process"},
+    )
+    assert plugin._execute_module(task_vars=task_vars, wrap_async=False) == {
+        "ran": "module process"
+    }
+    assert calls and calls[0][0][3] is task_vars
+
+
+def forked(module_env, args=None, **kwargs):
+    module_env()
+    plugin, task_vars = action(args, **kwargs)
+    return plugin._execute_module(task_vars=task_vars, wrap_async=False)
+
+
+def test_the_fork_returns_the_modules_result(module_env):
+    result = forked(module_env)
+    assert result["changed"] is True and not result.get("failed")
+    [row] = result["results"]
+    assert row["phone_number_id"] == N101 and row["channel_id"]
+    assert result["summary"]["created"] == 1
+
+
+def test_check_mode_reaches_the_forked_module(module_env):
+    result = forked(module_env, check_mode=True)
+    assert result["changed"] is True and result["summary"]["created"] == 1
+    assert result["results"][0]["channel_id"] is None
+
+
+def test_the_tasks_environment_reaches_the_forked_module(module_env, monkeypatch):
+    module_env()
+    monkeypatch.delenv("BIRD_ACCESS_KEY")
+    plugin, task_vars = action(environment=[{"BIRD_ACCESS_KEY": DEMO_KEY}])
+    plugin._compute_environment_string = (
+        lambda out: out.update(BIRD_ACCESS_KEY=DEMO_KEY) or ""
+    )
+    result = plugin._execute_module(task_vars=task_vars)
+    assert not result.get("failed"), result
+    assert (
+        "BIRD_ACCESS_KEY" not in os.environ
+    )  # the worker's own environment is unchanged
+
+
+def test_a_bad_argument_fails_as_the_module_does_and_the_key_is_masked(module_env):
+    result = forked(
+        module_env, args=dict(ARGS, access_key=DEMO_KEY, concurrency="many")
+    )
+    assert result["failed"] is True
+    assert "concurrency" in result["msg"]
+    assert DEMO_KEY not in repr(result)
+
+
+def test_a_module_that_raises_fails_as_a_module_process_does(module_env, monkeypatch):
+    module_env()
+    plugin, task_vars = action()
+    plugin.MODULE = "no_such_module_here"
+    monkeypatch.setattr(plugin, "_import_module", lambda: None)
+    result = plugin._execute_module(task_vars=task_vars)
+    assert result["failed"] is True
+    if (
+        _forked_module.handle_exception is None
+    ):  # before ansible-core 2.19: the traceback
+        assert result["msg"].startswith("MODULE FAILURE")
+        assert "Traceback" in result["module_stderr"]
+        assert "no_such_module_here" in result["module_stderr"]
+    else:  # AnsiballZ's report of the exception
+        assert "No module named" in result["exception"].event.msg
+        assert "no_such_module_here" in result["exception"].event.msg
+
+
+def test_a_module_that_cannot_be_imported_on_the_controller_runs_as_a_module_process(
+    monkeypatch,
+):
+    plugin, task_vars = action()
+    plugin.MODULE = "no_such_module_here"
+    monkeypatch.setattr(
+        _forked_module.NormalAction,
+        "_execute_module",
+        lambda self, *a, **k: {"ran": "module process"},
+    )
+    assert plugin._execute_module(task_vars=task_vars) == {"ran": "module process"}
+
+
+def test_the_arguments_are_handed_over_as_ansiballz_does():
+    encoded = _forked_module.module_arguments_json(
+        {"workspaces": [], "_ansible_check_mode": True}
+    )
+    assert (
+        encoded
+        == b'{"ANSIBLE_MODULE_ARGS": {"workspaces": [], "_ansible_check_mode": true}}'
+    )
