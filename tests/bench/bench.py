@@ -99,7 +99,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--profile",
         metavar="DIR",
-        help="run every module under cProfile, writing <module>-<pid>.prof files to DIR (slower)",
+        help="run every module process under cProfile, writing <module>-<pid>.prof files to DIR (slower;"
+        " implies --module-process)",
+    )
+    parser.add_argument(
+        "--module-process",
+        action="store_true",
+        help="run the role's module as a traced module process (interpreter.py), not in a fork of Ansible's"
+        " worker: the module's own start, exit and memory are measured",
     )
     parser.add_argument(
         "--json", metavar="PATH", help="also write the raw results here"
@@ -211,7 +218,12 @@ def scale_block(work, args):
         args.channel_delay,
     )
     try:
-        ansible = playbooks.Ansible(os.path.join(work, "scale"), simulator.url, sim.KEY)
+        ansible = playbooks.Ansible(
+            os.path.join(work, "scale"),
+            simulator.url,
+            sim.KEY,
+            module_process=args.module_process,
+        )
         blocks = []
         pings = []
         for n_workspaces in sizes:
@@ -268,6 +280,7 @@ def main(argv=None):
         return
     started = time.monotonic()
     if args.profile:
+        args.module_process = True
         os.makedirs(args.profile, exist_ok=True)
         os.environ["BIRD_BENCH_PROFILE_DIR"] = os.path.abspath(args.profile)
     work = tempfile.mkdtemp(prefix="bird-bench-")
@@ -284,6 +297,7 @@ def main(argv=None):
             "repeat": args.repeat,
             "scale_repeat": args.scale_repeat,
             "latencies": args.latencies,
+            "module_process": args.module_process,
         },
         "machine": machine(),
         "main": [],
@@ -296,7 +310,10 @@ def main(argv=None):
         )
         try:
             ansible = playbooks.Ansible(
-                os.path.join(work, "main"), simulator.url, sim.KEY
+                os.path.join(work, "main"),
+                simulator.url,
+                sim.KEY,
+                module_process=args.module_process,
             )
             ansible.write_json("workspaces.json", workspaces)
             for latency in args.latencies:

@@ -2,9 +2,10 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Running ``ansible-playbook`` for the benchmark: a throw-away collections path holding this
-checkout, an inventory whose ``localhost`` runs modules through ``interpreter.py``, the plays,
-and the measurements of each run (wall time, the peak RSS of the ``ansible-playbook`` processes,
-the module lines ``interpreter.py`` logged, and the task lines of ``callbacks/bench_timer.py``).
+checkout, the inventories (``localhost`` with ansible-playbook's Python, or with ``interpreter.py``
+to trace module processes), the plays, and the measurements of each run (wall time, the peak RSS of
+the ``ansible-playbook`` processes, the module lines ``interpreter.py`` logged, and the task lines of
+``callbacks/bench_timer.py``).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ MODULE_PLAY = """---
 class Ansible:
     """A work directory for playbook runs against one simulator URL."""
 
-    def __init__(self, work, api_url, access_key):
+    def __init__(self, work, api_url, access_key, module_process=False):
         self.work = work
         collections = os.path.join(work, "collections", "ansible_collections", "bird")
         os.makedirs(collections, exist_ok=True)
@@ -100,12 +101,25 @@ class Ansible:
         with open(self.interpreter, "w", encoding="utf-8") as handle:
             handle.write("#!%s -I\n" % sys.executable + code)
         os.chmod(self.interpreter, os.stat(self.interpreter).st_mode | stat.S_IXUSR)
-        self.inventory = os.path.join(work, "inventory.ini")
-        with open(self.inventory, "w", encoding="utf-8") as handle:
-            handle.write(
-                "localhost ansible_connection=local ansible_python_interpreter=%s\n"
-                % self.interpreter
-            )
+        # Modules on localhost run with ansible-playbook's own Python, as on the implicit localhost, so the
+        # role's module runs in a fork of Ansible's worker (plugins/plugin_utils/_forked_module.py) and
+        # the ping play's is a plain module process. The traced inventory runs every module through
+        # interpreter.py, a module process whose start, exit and memory are logged (the single module's,
+        # and the role's with --module-process).
+        self.plain_inventory = os.path.join(work, "inventory.ini")
+        self.traced_inventory = os.path.join(work, "inventory-traced.ini")
+        for path, python in (
+            (self.plain_inventory, "'{{ ansible_playbook_python }}'"),
+            (self.traced_inventory, self.interpreter),
+        ):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(
+                    "localhost ansible_connection=local ansible_python_interpreter=%s\n"
+                    % python
+                )
+        self.role_inventory = (
+            self.traced_inventory if module_process else self.plain_inventory
+        )
         self.module_log = os.path.join(work, "modules.jsonl")
         self.task_log = os.path.join(work, "tasks.jsonl")
         env = {
@@ -139,8 +153,10 @@ class Ansible:
             json.dump(value, handle, separators=(",", ":"))
         return os.path.getsize(path)
 
-    def run(self, play, label, extra_vars=None):
-        """Run ``play``; returns ``{seconds, start, end, ansible_rss_mib, modules: [...]}``."""
+    def run(self, play, label, extra_vars=None, inventory=None):
+        """Run ``play`` (with ``inventory``, the plain one unless given); returns ``{seconds, start, end,
+        ansible_rss_mib, modules: [...]}``. ``ansible_rss_mib`` is the largest of the process and its
+        children (``wait4``), a forked module's included."""
         path = os.path.join(self.work, "play.yml")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(play)
@@ -150,7 +166,7 @@ class Ansible:
         cmd = [
             os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
             "-i",
-            self.inventory,
+            inventory or self.plain_inventory,
             path,
         ]
         if extra_vars:

@@ -56,8 +56,8 @@ def _per_ws(reads, key):
     return value
 
 
-def _opt(row, key, fmt="%.2f"):
-    return fmt % row[key] if row.get(key) is not None else "-"
+def _opt(row, key, fmt="%.2f", scale=1.0):
+    return fmt % (row[key] * scale) if row.get(key) is not None else "-"
 
 
 def floor_of(ping, ideal):
@@ -83,6 +83,12 @@ def header(results):
             "floor = ping play (median of %d) + ideal client; ratio = role / floor; times in seconds, "
             "medians of %d run(s) (scale: %d)"
             % (config["ping_samples"], config["repeat"], config["scale_repeat"]),
+            "the role's module: %s"
+            % (
+                "a traced module process (--module-process)"
+                if config.get("module_process")
+                else "in a fork of Ansible's worker (ansible-playbook's Python on localhost)"
+            ),
         ]
     )
 
@@ -177,6 +183,7 @@ def requests_table(results):
 PARTS = (
     "to_first_task",
     "argspec",
+    "module_task",
     "task_to_module",
     "module_seconds",
     "module_to_result",
@@ -186,6 +193,7 @@ PARTS = (
 PART_NAMES = [
     "to first task",
     "arg spec check",
+    "module task",
     "task to module",
     "module",
     "module to result",
@@ -219,7 +227,7 @@ def overhead_table(results):
                 [_ms(latency), name, "%.2f" % row["seconds"]]
                 + [_opt(row, key) for key in PARTS]
                 + [
-                    "%.0f" % (row.get("result_bytes", 0) / 1024.0),
+                    _opt(row, "result_bytes", "%.0f", 1 / 1024.0),
                     "%.0f" % row["ansible_rss_mib"],
                 ]
             )
@@ -257,7 +265,7 @@ def scale_table(results):
                     _opt(role, "module_rss_mib", "%.0f"),
                     "%.0f" % role["ansible_rss_mib"],
                     "%.0f" % (size["args_bytes"] / 1024.0),
-                    "%.0f" % (role.get("result_bytes", 0) / 1024.0),
+                    _opt(role, "result_bytes", "%.0f", 1 / 1024.0),
                     role["GET"],
                     role["POST"],
                     role["http_429"],

@@ -52,6 +52,7 @@ def _last_assigned(state):
 BREAKDOWN = (
     "to_first_task",
     "argspec",
+    "module_task",
     "task_to_module",
     "module_seconds",
     "module_to_result",
@@ -69,7 +70,8 @@ PUBLISH_ACTIONS = (
 
 def breakdown(run, module_name, action):
     """Seconds of a playbook run, in order: start to its first task, the role's argument validation, the
-    module task's start to the module's process, the module, its exit to the task's result, the role's
+    module task (start to result) and, when its module process was traced (interpreter.py), the task's
+    start to the module's process, the module, its exit to the task's result; the role's
     line per workspace and publishing of voice_channels_provisioned (one bird_voice_connectors_fact task on
     ansible-core 2.21 and later; a debug and a set_fact task before), and the last task to the end. A part
     that did not happen is None."""
@@ -87,6 +89,8 @@ def breakdown(run, module_name, action):
     if publishing:
         result["publish"] = sum(t["end"] - t["start"] for t in publishing)
     task = by_action.get(action)
+    if task:
+        result["module_task"] = task["end"] - task["start"]
     if module:
         result["module_seconds"] = module["end"] - module["start"]
         if task:
@@ -130,10 +134,10 @@ def role(simulator, ansible, workspaces, kind, latency, trace=False):
     )
     if trace:
         with sim.RequestRecorder(simulator) as recorder:
-            run = ansible.run(play, label)
+            run = ansible.run(play, label, inventory=ansible.role_inventory)
         log = recorder.entries()
     else:
-        run = ansible.run(play, label)
+        run = ansible.run(play, label, inventory=ansible.role_inventory)
         log = None
     stats = simulator.stats()
     if log is None and stats["total"] <= 1000:
@@ -165,9 +169,17 @@ def role(simulator, ansible, workspaces, kind, latency, trace=False):
             result_bytes=module["stdout_bytes"],
         )
     if kind == "fresh":
+        # To the module process's exit, or with the module forked, to the module task's end.
         assigned = _last_assigned(state)
-        if assigned and module:
-            row["assigned_to_module_end"] = module["end"] - assigned
+        tasks = [
+            t
+            for t in run["tasks"]
+            if t.get("action") == "bird.engagements.bird_voice_connectors"
+            and t.get("end")
+        ]
+        end = module["end"] if module else (tasks[-1]["end"] if tasks else None)
+        if assigned and end:
+            row["assigned_to_module_end"] = end - assigned
     if trace and log:
         row["timeline"] = timeline.phases(
             log, run["start"], latency, module, run["end"]
@@ -254,6 +266,7 @@ def single(simulator, ansible, latency, samples):
                 "workspace_id": workspace["id"],
                 "phone_number_id": number["id"],
             },
+            inventory=ansible.traced_inventory,
         )
         module = playbooks.module_of(run, "bird_voice_connector")
         connectors = simulator.state()[workspace["id"]]
