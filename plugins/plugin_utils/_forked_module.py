@@ -14,8 +14,8 @@ with the same arguments (``_update_module_args``, as for a module process) and t
 ``_parse_returned_data``, as it parses a module process's. The module code, its argument checks,
 ``no_log`` masking, check and diff mode are the same; only the process is.
 
-Anything else (another connection, ``become``, ``async``, another interpreter, ``keep_remote_files``,
-an open-files limit for modules) runs the module as usual. ``-vvv`` says which way a task ran.
+Anything else (another connection, ``become``, ``async``, another interpreter, ``keep_remote_files``)
+runs the module as usual. ``-vvv`` says which way a task ran.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import importlib
 import inspect
 import json
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -75,11 +76,43 @@ def module_arguments_json(module_args):
     return encoded.encode("utf-8")
 
 
-def run_child(module_name, json_params, environment, out_fd, err_fd):
+def same_python(interpreter, executable):
+    """Whether the ``interpreter`` path runs the Python of ``executable`` with its packages: the same
+    path, or another name for the same file in the same directory (``python3`` beside ``python`` in a
+    virtual environment, whose packages Python finds from that directory)."""
+    if not isinstance(interpreter, str) or not interpreter:
+        return False
+    if interpreter == executable:
+        return True
+    try:
+        return os.path.dirname(os.path.abspath(interpreter)) == os.path.dirname(
+            os.path.abspath(executable)
+        ) and os.path.samefile(interpreter, executable)
+    except OSError:
+        return False
+
+
+def set_open_files_limit(limit):
+    """The soft limit of open files ``limit`` (within the hard limit), as AnsiballZ sets it; 0: as it is."""
+    if not limit:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(hard, limit)
+    if wanted != soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except ValueError:  # some platforms report a hard limit they do not allow
+            pass
+
+
+def run_child(module_name, json_params, environment, outputs, rlimit_nofile=0):
     """In the forked child: the module's ``main()`` on ``json_params``, its stdout and stderr on the
-    two descriptors; never returns (``os._exit`` with the module's exit code)."""
+    two descriptors ``outputs``; never returns (``os._exit`` with the module's exit code).
+    """
+    out_fd, err_fd = outputs
     code = 1
     try:
+        set_open_files_limit(rlimit_nofile)
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
             signal.signal(signum, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -206,13 +239,11 @@ class ForkedModuleAction(NormalAction):
                 interpreter = configured
         if interpreter is not None:
             interpreter = self._templar.template(interpreter)
-        if interpreter != sys.executable:
-            return "its interpreter is not the controller's Python %s" % sys.executable
-        rlimit = C.config.get_config_value(
-            "PYTHON_MODULE_RLIMIT_NOFILE", variables=host_vars
-        )
-        if rlimit not in (0, "0", None):
-            return "an open-files limit for modules"
+        if not same_python(interpreter, sys.executable):
+            return "its interpreter %s is not the controller's Python %s" % (
+                interpreter or "(discovered)",
+                sys.executable,
+            )
         return None
 
     def _import_module(self):
@@ -223,7 +254,18 @@ class ForkedModuleAction(NormalAction):
             return "it cannot be imported on the controller: %s" % exc
         return None
 
+    def _open_files_limit(self, task_vars):
+        """The open-files limit AnsiballZ would set for the module (``PYTHON_MODULE_RLIMIT_NOFILE``), or 0."""
+        host_vars = task_vars
+        if self._task.delegate_to:
+            host_vars = task_vars["ansible_delegated_vars"][self._task.delegate_to]
+        limit = C.config.get_config_value(
+            "PYTHON_MODULE_RLIMIT_NOFILE", variables=host_vars
+        )
+        return int(self._templar.template(limit) or 0)
+
     def _execute_forked(self, task_vars):
+        rlimit_nofile = self._open_files_limit(task_vars)
         module_args = self._task.args.copy()
         self._update_module_args(self._task.action, module_args, task_vars)
         environment = {}
@@ -236,7 +278,11 @@ class ForkedModuleAction(NormalAction):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child; the tests check its output
                 run_child(
-                    self.MODULE, json_params, environment, out.fileno(), err.fileno()
+                    self.MODULE,
+                    json_params,
+                    environment,
+                    (out.fileno(), err.fileno()),
+                    rlimit_nofile,
                 )
             try:
                 dummy, status = os.waitpid(pid, 0)

@@ -12,11 +12,13 @@ run as a module process. Both runs get their own simulator in the same state.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
 
 from ansible_collections.bird.engagements.tests.support.ansible_runs import (
+    ANSIBLE_PLAYBOOK,
     ansible_env,
     playbook,
     save_task,
@@ -216,6 +218,34 @@ def test_without_the_controllers_python_on_localhost_the_module_runs_as_a_proces
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (
         MODULE_PROCESS in proc.stdout
-        and "interpreter is not the controller's Python" in proc.stdout
+        and "its interpreter %s is not the controller's Python" % other_python(tmp_path)
+        in proc.stdout
     )
     assert FORKED not in proc.stdout
+
+
+def test_another_name_of_ansible_playbooks_python_in_its_directory_forks(
+    simulator, tmp_path
+):
+    with open(ANSIBLE_PLAYBOOK, encoding="utf-8") as handle:
+        python = handle.readline()[
+            2:
+        ].strip()  # the shebang: the Python ansible-playbook runs on
+    directory = os.path.dirname(python)
+    [sibling] = [
+        os.path.join(directory, name)
+        for name in ("python", "python3")
+        if os.path.join(directory, name) != python
+        and os.path.exists(os.path.join(directory, name))
+        and os.path.samefile(os.path.join(directory, name), python)
+    ][:1]
+    sim = simulator()
+    path = write_playbook(
+        str(tmp_path / "sibling.yml"),
+        [{"name": "Ensure", MODULE: {"workspaces": workspaces_args()[:1]}}],
+    )
+    proc = playbook(
+        path, ansible_env(sim), "-e", "ansible_python_interpreter=%s" % sibling, "-vvv"
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert FORKED in proc.stdout and MODULE_PROCESS not in proc.stdout

@@ -8,6 +8,7 @@ child has a copy of it), so these tests read the child's result, not the simulat
 """
 
 import os
+import resource
 import sys
 from unittest.mock import MagicMock
 
@@ -84,9 +85,9 @@ def test_a_local_task_with_the_controllers_python_forks():
     [
         (
             {"interpreter": "/usr/bin/python3-elsewhere"},
-            "interpreter is not the controller's Python",
+            "interpreter /usr/bin/python3-elsewhere is not the controller's Python",
         ),
-        ({"interpreter": None}, "interpreter is not the controller's Python"),
+        ({"interpreter": None}, "interpreter (discovered) is not"),
         ({"transport": "ssh"}, "the connection is not local"),
         ({"become": True}, "become"),
         ({"async_val": 30}, "async"),
@@ -96,6 +97,22 @@ def test_anything_but_the_controllers_python_on_the_local_connection_runs_a_modu
     kwargs, reason
 ):
     assert reason in why_not(**kwargs)
+
+
+def test_another_name_of_the_same_python_in_its_directory_is_the_same_python(tmp_path):
+    python = tmp_path / "venv" / "bin" / "python3.12"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    (python.parent / "python").symlink_to("python3.12")
+    (tmp_path / "python").symlink_to(
+        python
+    )  # the same file, but not that environment's directory
+    same = _forked_module.same_python
+    assert same(str(python.parent / "python"), str(python))
+    assert same(str(python), str(python.parent / "python"))
+    assert not same(str(tmp_path / "python"), str(python))
+    assert not same(str(python.parent / "python3"), str(python))  # no such file
+    assert not same(None, str(python)) and not same("", str(python))
 
 
 def test_a_delegated_task_uses_the_delegated_hosts_interpreter():
@@ -117,6 +134,30 @@ def test_without_the_hosts_variable_a_configured_interpreter_counts_and_discover
     assert plugin.why_not_forked(None, None, task_vars, False) is None
     monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", "auto_silent")
     assert "interpreter" in plugin.why_not_forked(None, None, task_vars, False)
+
+
+def test_an_open_files_limit_for_modules_is_set_in_the_fork_as_ansiballz_sets_it(
+    monkeypatch,
+):
+    monkeypatch.setenv("ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE", "64")
+    plugin, task_vars = action()
+    assert plugin.why_not_forked(None, None, task_vars, False) is None
+    assert plugin._open_files_limit(task_vars) == 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports its limit
+        _forked_module.set_open_files_limit(64)
+        os.write(write_end, str(resource.getrlimit(resource.RLIMIT_NOFILE)).encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    assert os.read(read_end, 100).decode() == str((min(64, hard), hard))
+    os.close(read_end)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == (
+        soft,
+        hard,
+    )  # the parent's is unchanged
 
 
 def test_another_module_or_other_arguments_run_as_a_module_process():
