@@ -37,7 +37,11 @@ attributes:
         the controller's own Python (C(ansible_python_interpreter) is C(ansible_playbook_python), as it is for the
         implicit C(localhost)), the action runs this module's code in a fork of Ansible's worker process instead of a new
         Python process, with the same arguments and C(environment), and parses its result as a module's. That saves
-        0.3 to 0.4 seconds a run. Otherwise the module runs as any module does. C(-vvv) says which way a task ran.
+        0.3 to 0.5 seconds a run.
+      - Otherwise the module runs as any module does; so it does too with C(keep_remote_files), when the worker runs other
+        threads (started by a lookup, say), and when the task's C(environment) sets what Python reads only at start-up
+        (C(PYTHON*), C(LANG), C(LC_ALL), C(LC_CTYPE)). C(-vvv) says which way a task ran.
+      - A task C(timeout) ends the fork with the task, where a module process would go on unseen.
   check_mode:
     support: full
     details:

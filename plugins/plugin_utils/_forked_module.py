@@ -7,19 +7,23 @@ When a module task runs on the controller (the ``local`` connection, no ``become
 its interpreter is the controller's own Python (``ansible_python_interpreter`` is
 ``ansible_playbook_python``, as it is for the implicit ``localhost``), Ansible builds an AnsiballZ zip,
 starts that same Python on it, imports ``ansible.module_utils`` again and compiles the collection's
-code from the zip: 0.3-0.4 s a run before the module does anything (docs/performance.md). Here the
+code from the zip: 0.3-0.5 s a run before the module does anything (docs/performance.md). Here the
 worker, which has all of that loaded already, forks; the child runs the same module's ``main()``
 with the same arguments (``_update_module_args``, as for a module process) and the task's
 ``environment:``, its output captured; and the worker parses that output with Ansible's own
 ``_parse_returned_data``, as it parses a module process's. The module code, its argument checks,
 ``no_log`` masking, check and diff mode are the same; only the process is.
 
-Anything else (another connection, ``become``, ``async``, another interpreter, ``keep_remote_files``)
-runs the module as usual. ``-vvv`` says which way a task ran.
+Anything else runs the module as usual: another connection, ``become``, ``async``, another
+interpreter, ``keep_remote_files``, other threads in the worker (a lookup's: a fork copies the locks
+they hold), or a task environment that sets what Python reads only when it starts (``PYTHON*``,
+``LANG``, ``LC_ALL``, ``LC_CTYPE``; ``TZ`` is applied). ``-vvv`` says which way a task ran. A task's
+``timeout:`` ends the fork with the task (a module process would go on unseen).
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import inspect
 import json
@@ -28,6 +32,8 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
+import time
 import traceback
 
 from ansible import constants as C
@@ -44,9 +50,6 @@ try:  # ansible-core 2.19 and later: arguments and results go through a serializ
     from ansible.module_utils.common.json import Direction, get_module_encoder
 except ImportError:  # pragma: no cover - depends on the core
     Direction = get_module_encoder = None
-    from ansible.module_utils.common.json import AnsibleJSONEncoder
-else:
-    AnsibleJSONEncoder = None
 
 try:  # ansible-core 2.19 and later tell the controller's module_utils from a target's
     from ansible.module_utils import _internal
@@ -72,6 +75,9 @@ def module_arguments_json(module_args):
             params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
         )
     else:  # pragma: no cover - ansible-core before 2.19
+        # pylint: disable-next=import-outside-toplevel,no-name-in-module  # a module __getattr__ later
+        from ansible.module_utils.common.json import AnsibleJSONEncoder
+
         encoded = json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True)
     return encoded.encode("utf-8")
 
@@ -92,6 +98,24 @@ def same_python(interpreter, executable):
         return False
 
 
+# Read by Python when it starts, not later: a task's environment that sets them needs a new Python.
+STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
+
+
+def environment_why_not(environment):
+    """Why the task's ``environment`` needs a new Python, or None."""
+    names = sorted(
+        name
+        for name in environment
+        if name.startswith("PYTHON") or name in STARTUP_VARIABLES
+    )
+    if names:
+        return "the task's environment sets %s, which Python reads when it starts" % (
+            ", ".join(names)
+        )
+    return None
+
+
 def set_open_files_limit(limit):
     """The soft limit of open files ``limit`` (within the hard limit), as AnsiballZ sets it; 0: as it is."""
     if not limit:
@@ -105,16 +129,39 @@ def set_open_files_limit(limit):
             pass
 
 
+class ExitHandlers(list):
+    """The exit handlers registered in the child (``atexit.register``), run last in first."""
+
+    def register(self, func, *args, **kwargs):
+        self.append((func, args, kwargs))
+        return func
+
+    def run(self):
+        for func, args, kwargs in reversed(self):
+            try:
+                func(*args, **kwargs)
+            # As atexit does: a failing handler is reported, and the others still run.
+            except Exception:  # pylint: disable=broad-exception-caught
+                traceback.print_exc()
+
+
 def run_child(module_name, json_params, environment, outputs, rlimit_nofile=0):
     """In the forked child: the module's ``main()`` on ``json_params``, its stdout and stderr on the
     two descriptors ``outputs``; never returns (``os._exit`` with the module's exit code).
     """
     out_fd, err_fd = outputs
     code = 1
+    exit_handlers = ExitHandlers()
     try:
         set_open_files_limit(rlimit_nofile)
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
-            signal.signal(signum, signal.SIG_DFL)
+        # As a new Python has them: an ignored signal stays ignored, SIGINT raises KeyboardInterrupt.
+        for signum, handler in (
+            (signal.SIGINT, signal.default_int_handler),
+            (signal.SIGTERM, signal.SIG_DFL),
+            (signal.SIGALRM, signal.SIG_DFL),
+        ):
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                signal.signal(signum, handler)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_fd, 1)
@@ -126,6 +173,10 @@ def run_child(module_name, json_params, environment, outputs, rlimit_nofile=0):
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
         # pylint: enable=consider-using-with
         os.environ.update(environment)
+        time.tzset()  # TZ from the task's environment, as a new process reads it
+        # Exit handlers the module registers (AnsibleModule's removal of its tmpdir) run at its exit;
+        # the worker's own are not the child's to run.
+        setattr(atexit, "register", exit_handlers.register)
         # pylint: disable-next=import-outside-toplevel
         from ansible.module_utils import basic
 
@@ -150,9 +201,14 @@ def run_child(module_name, json_params, environment, outputs, rlimit_nofile=0):
     # exit_json and fail_json end here, as in a module process.
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(
+            exc.code, (int, type(None))
+        ):  # sys.exit("text"), as Python reports it
+            sys.stderr.write("%s\n" % (exc.code,))
     except BaseException:  # pylint: disable=broad-exception-caught
         traceback.print_exc()
     finally:
+        exit_handlers.run()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -169,7 +225,7 @@ class ForkedModuleAction(NormalAction):
 
     MODULE = ""  # the module's short name, set by each action
 
-    def _execute_module(
+    def _execute_module(  # pylint: disable=arguments-differ  # ActionBase's own, with **kwargs
         self,
         module_name=None,
         module_args=None,
@@ -183,8 +239,12 @@ class ForkedModuleAction(NormalAction):
         why_not = self.why_not_forked(
             module_name, module_args, task_vars or {}, wrap_async
         )
+        environment: dict[str, str] = {}
         if why_not is None:
-            why_not = self._import_module()
+            # The task's environment: what the module process would have in its command line.
+            self._compute_environment_string(environment)
+            environment = dict((to_text(k), to_text(v)) for k, v in environment.items())
+            why_not = environment_why_not(environment) or self._import_module()
         if why_not is not None:
             display.vvv(
                 "%s: runs as a module process (%s)" % (self.MODULE, why_not),
@@ -205,7 +265,7 @@ class ForkedModuleAction(NormalAction):
             % self.MODULE,
             host=self._play_context.remote_addr,
         )
-        return self._execute_forked(task_vars or {})
+        return self._execute_forked(task_vars or {}, environment)
 
     def why_not_forked(self, module_name, module_args, task_vars, wrap_async):
         """None when the module would run on the controller with the controller's Python; else why not."""
@@ -220,15 +280,14 @@ class ForkedModuleAction(NormalAction):
             return "become"
         if wrap_async or self._task.async_val:
             return "async"
-        if C.DEFAULT_KEEP_REMOTE_FILES:
+        if C.config.get_config_value("DEFAULT_KEEP_REMOTE_FILES"):
             return "keep_remote_files"
-        host_vars = task_vars
-        if self._task.delegate_to:
-            host_vars = task_vars.get("ansible_delegated_vars", {}).get(
-                self._task.delegate_to
-            )
-            if host_vars is None:
-                return "no variables for the delegated host"
+        # Another thread (a lookup's, say) may hold a lock that would stay held in the fork.
+        if threading.active_count() > 1:
+            return "the worker process runs other threads"
+        host_vars = self._module_host_vars(task_vars)
+        if host_vars is None:
+            return "no variables for the delegated host"
         # As AnsiballZ picks it: the host's variable, else a configured path (not a discovery mode).
         interpreter = host_vars.get("ansible_python_interpreter")
         if interpreter is None:
@@ -250,27 +309,27 @@ class ForkedModuleAction(NormalAction):
         """Import the module in the worker, so that a loop's items import it once; why not, if it fails."""
         try:
             importlib.import_module(MODULES % self.MODULE)
-        except ImportError as exc:  # requests missing on the controller, for one
+        except ImportError as exc:  # a module_utils of it the controller lacks, for one
             return "it cannot be imported on the controller: %s" % exc
         return None
 
+    def _module_host_vars(self, task_vars):
+        """The variables of the host the module runs on (the delegated one's, as AnsiballZ takes them)."""
+        if not self._task.delegate_to:
+            return task_vars
+        return task_vars.get("ansible_delegated_vars", {}).get(self._task.delegate_to)
+
     def _open_files_limit(self, task_vars):
         """The open-files limit AnsiballZ would set for the module (``PYTHON_MODULE_RLIMIT_NOFILE``), or 0."""
-        host_vars = task_vars
-        if self._task.delegate_to:
-            host_vars = task_vars["ansible_delegated_vars"][self._task.delegate_to]
         limit = C.config.get_config_value(
-            "PYTHON_MODULE_RLIMIT_NOFILE", variables=host_vars
+            "PYTHON_MODULE_RLIMIT_NOFILE", variables=self._module_host_vars(task_vars)
         )
         return int(self._templar.template(limit) or 0)
 
-    def _execute_forked(self, task_vars):
+    def _execute_forked(self, task_vars, environment):
         rlimit_nofile = self._open_files_limit(task_vars)
         module_args = self._task.args.copy()
         self._update_module_args(self._task.action, module_args, task_vars)
-        environment = {}
-        self._compute_environment_string(environment)
-        environment = dict((to_text(k), to_text(v)) for k, v in environment.items())
         json_params = module_arguments_json(module_args)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             for stream in (sys.stdout, sys.stderr):
@@ -291,11 +350,14 @@ class ForkedModuleAction(NormalAction):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 raise
-            res = {"rc": os.waitstatus_to_exitcode(status)}
+            texts = {}
             for name, handle in (("stdout", out), ("stderr", err)):
                 handle.seek(0)
-                res[name] = to_text(handle.read(), errors="surrogate_then_replace")
-                res[name + "_lines"] = res[name].splitlines()
+                texts[name] = to_text(handle.read(), errors="surrogate_then_replace")
+        res = {"rc": os.waitstatus_to_exitcode(status)}
+        for name, text in texts.items():
+            res[name] = text
+            res[name + "_lines"] = text.splitlines()
         return self._parsed(res)
 
     def _parsed(self, res):
@@ -304,6 +366,7 @@ class ForkedModuleAction(NormalAction):
         if "profile" in inspect.signature(self._parse_returned_data).parameters:
             data = self._parse_returned_data(res, PROFILE)
         else:  # pragma: no cover - ansible-core before 2.19
+            # pylint: disable-next=no-value-for-parameter
             data = self._parse_returned_data(res)
         if hasattr(data, "remove_internal_keys"):  # ansible-core 2.21 and later
             data.remove_internal_keys()

@@ -330,6 +330,12 @@ def scale_table(results):
                     ),
                 )
             )
+    if not results["config"].get("module_process"):
+        text.append(
+            "- module memory: the module runs in a fork of Ansible's worker, so its peak RSS is within"
+            " ansible-playbook's (the largest of its processes; `--module-process` measures the module"
+            " process alone)"
+        )
     return "\n".join(text)
 
 

@@ -195,10 +195,47 @@ def test_a_tasks_timeout_stops_the_forked_module(simulator, tmp_path):
         "(?i)timed out|expected time frame", proc.stdout
     ), proc.stdout[-3000:]
     assert time.monotonic() - started < 60
-    # Nothing polls Bird after the task ended: the fork went with it.
+    # Nothing polls Bird after the task ended, and no process of that play is left: the fork went too.
     seen = sim.stats()["total"]
     time.sleep(1.5)
     assert sim.stats()["total"] == seen
+    assert not processes_naming(path)
+
+
+def processes_naming(text):
+    """The pids of the processes whose command line holds ``text``."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                if text.encode() in handle.read():
+                    found.append(int(pid))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_a_task_environment_python_reads_at_start_up_runs_a_module_process(
+    simulator, tmp_path
+):
+    sim = simulator()
+    path = write_playbook(
+        str(tmp_path / "pythonpath.yml"),
+        [
+            {
+                "name": "Ensure, with a PYTHONPATH of the task's",
+                MODULE: {"workspaces": workspaces_args()[:1]},
+                "environment": {"PYTHONPATH": str(tmp_path)},
+            }
+        ],
+    )
+    proc = playbook(path, ansible_env(sim), "-vvv")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert (
+        "the task's environment sets PYTHONPATH, which Python reads when it starts"
+        in proc.stdout
+    )
+    assert FORKED not in proc.stdout
 
 
 def test_without_the_controllers_python_on_localhost_the_module_runs_as_a_process(

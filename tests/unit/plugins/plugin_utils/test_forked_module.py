@@ -7,9 +7,13 @@ The fork runs the module's real ``main()`` against the in-memory simulator of th
 child has a copy of it), so these tests read the child's result, not the simulator's state.
 """
 
+# The action's parts under test are ActionBase's protected methods and attributes.
+# pylint: disable=protected-access
+
 import os
 import resource
 import sys
+import threading
 from unittest.mock import MagicMock
 
 import pytest
@@ -22,7 +26,13 @@ MODULE = "bird.engagements.bird_voice_connectors"
 ARGS = {"workspaces": [{"workspace_id": WS1, "numbers": [{"phone_number_id": N101}]}]}
 
 
-def action(args=None, interpreter=sys.executable, **task_fields):
+@pytest.fixture(autouse=True)
+def no_configured_interpreter_or_limit(monkeypatch):
+    for name in ("ANSIBLE_PYTHON_INTERPRETER", "ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def action(args=None, interpreter=sys.executable, templates=None, **task_fields):
     task = MagicMock()
     task.args = dict(ARGS if args is None else args)
     task.action = MODULE
@@ -36,12 +46,12 @@ def action(args=None, interpreter=sys.executable, **task_fields):
         transport=task_fields.pop("transport", "local"), socket_path=None, become=None
     )
     connection._shell.tmpdir = None
-    connection._shell.get_option = lambda name: "~/.ansible/tmp"
-    connection._shell.env_prefix = lambda **kw: " ".join(
+    connection._shell.get_option.return_value = "~/.ansible/tmp"
+    connection._shell.env_prefix.side_effect = lambda **kw: " ".join(
         "%s=%s" % i for i in kw.items()
     )
     templar = MagicMock()
-    templar.template = lambda value: value
+    templar.template.side_effect = lambda value: (templates or {}).get(value, value)
     play_context = MagicMock(
         become=task_fields.pop("become", False),
         remote_addr="localhost",
@@ -160,6 +170,64 @@ def test_an_open_files_limit_for_modules_is_set_in_the_fork_as_ansiballz_sets_it
     )  # the parent's is unchanged
 
 
+def test_the_interpreter_is_templated_as_ansiballz_templates_it():
+    template = "{{ ansible_playbook_python }}"
+    plugin, task_vars = action(
+        interpreter=template, templates={template: sys.executable}
+    )
+    assert plugin.why_not_forked(None, None, task_vars, False) is None
+    plugin, task_vars = action(
+        interpreter=template, templates={template: "/opt/other/python"}
+    )
+    assert "/opt/other/python is not" in plugin.why_not_forked(
+        None, None, task_vars, False
+    )
+
+
+def test_keep_remote_files_runs_a_module_process(monkeypatch):
+    monkeypatch.setenv("ANSIBLE_KEEP_REMOTE_FILES", "true")
+    assert why_not() == "keep_remote_files"
+
+
+def test_other_threads_in_the_worker_run_a_module_process():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert why_not() == "the worker process runs other threads"
+    finally:
+        stop.set()
+        thread.join()
+    assert why_not() is None
+
+
+@pytest.mark.parametrize(
+    "name", ["PYTHONPATH", "PYTHONHASHSEED", "LANG", "LC_ALL", "LC_CTYPE"]
+)
+def test_an_environment_python_reads_at_start_up_runs_a_module_process(
+    monkeypatch, name
+):
+    plugin, task_vars = action(environment=[{name: "x"}])
+    plugin._compute_environment_string = (
+        lambda out: out.update({name: "x", "TZ": "UTC"}) or ""
+    )
+    monkeypatch.setattr(
+        _forked_module.NormalAction,
+        "_execute_module",
+        lambda self, *a, **k: {"ran": "module process"},
+    )
+    assert plugin._execute_module(task_vars=task_vars) == {"ran": "module process"}
+    assert _forked_module.environment_why_not({name: "x", "TZ": "UTC"}) == (
+        "the task's environment sets %s, which Python reads when it starts" % name
+    )
+    assert (
+        _forked_module.environment_why_not(
+            {"TZ": "UTC", "LC_TIME": "C", "BIRD_API_URL": "x"}
+        )
+        is None
+    )
+
+
 def test_another_module_or_other_arguments_run_as_a_module_process():
     plugin, task_vars = action()
     assert plugin.why_not_forked("ansible.builtin.ping", None, task_vars, False)
@@ -170,12 +238,12 @@ def test_another_module_or_other_arguments_run_as_a_module_process():
 def test_without_the_fork_the_usual_module_execution_runs(monkeypatch):
     plugin, task_vars = action(interpreter="/opt/other/python")
     calls = []
-    monkeypatch.setattr(
-        _forked_module.NormalAction,
-        "_execute_module",
-        lambda self, *args, **kwargs: calls.append((args, kwargs))
-        or {"ran": "module process"},
-    )
+
+    def module_process(self, *args, **kwargs):  # pylint: disable=unused-argument
+        calls.append((args, kwargs))
+        return {"ran": "module process"}
+
+    monkeypatch.setattr(_forked_module.NormalAction, "_execute_module", module_process)
     assert plugin._execute_module(task_vars=task_vars, wrap_async=False) == {
         "ran": "module process"
     }
@@ -191,6 +259,13 @@ def forked(module_env, args=None, **kwargs):
 def test_the_fork_returns_the_modules_result(module_env):
     result = forked(module_env)
     assert result["changed"] is True and not result.get("failed")
+    # The module's warnings are in the result, as from a module process (not shown by the worker).
+    assert "plain http" in str(result["warnings"])
+    # Ansible's internal keys are taken out, as for a module process (before 2.21 it keeps one).
+    assert [key for key in result if key.startswith("_ansible_")] in (
+        [],
+        ["_ansible_parsed"],
+    )
     [row] = result["results"]
     assert row["phone_number_id"] == N101 and row["channel_id"]
     assert result["summary"]["created"] == 1
