@@ -373,6 +373,23 @@ def workflows(session: nox.Session) -> None:
     )
 
 
+# --- the Event-Driven Ansible event source ------------------------------------
+
+
+@nox.session(python="3.12", default=False)
+def eda(session: nox.Session) -> None:
+    """pytest: tests/eda, the bird_webhook event source (extensions/eda) as ansible-rulebook runs it"""
+    # PyYAML: the test that reads the source's DOCUMENTATION and EXAMPLES.
+    session.install(
+        *("aiohttp", "pytest", "pytest-asyncio", "cryptography", "PyYAML"),
+        *("-c", CONSTRAINTS),
+    )
+    # The loop scope set: pytest-asyncio warns when it is left to its default.
+    pytest_options = ["-o", "asyncio_default_fixture_loop_scope=function"]
+    args = session.posargs or ["tests/eda", "-q"]
+    session.run("python", "-m", "pytest", *pytest_options, *args)
+
+
 # Allow to run the noxfile with `python noxfile.py`.
 if __name__ == "__main__":
     nox.main()
