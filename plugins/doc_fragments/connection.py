@@ -11,11 +11,10 @@ options:
   access_key:
     description:
       - "Bird access key, sent as C(Authorization: AccessKey <key>)."
-      - If not set, the value of the E(BIRD_ACCESS_KEY) environment variable is used; this is what the
-        Bird credential type of AWX and Ansible Automation Platform injects.
+      - Required. If not set, the value of the E(BIRD_ACCESS_KEY) environment variable is used; this is what
+        the Bird credential type of AWX and Ansible Automation Platform injects.
       - The key is never shown in output, errors or diffs.
     type: str
-    required: true
   api_url:
     description:
       - Base URL of the Bird API.

@@ -92,6 +92,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.bird.engagements.plugins.module_utils._connection import (
     ENV_ACCESS_KEY,
@@ -115,7 +116,11 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     check_uuid,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._info import channel_ids
-from ansible_collections.bird.engagements.plugins.module_utils._service import Parallel
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import (
+    Executor,
+)
+
+display = Display()
 
 # Options read from the environment when not given; an empty variable counts as unset.
 ENVIRONMENT = dict(
@@ -161,15 +166,19 @@ class LookupModule(LookupBase):
             if [e for e in errors if e]:
                 raise InputError([e for e in errors if e])
             for warning in check_connection(options):
-                self._display.warning("voice_channel_id: %s" % warning)
+                display.warning("voice_channel_id: %s" % warning)
             client = make_client(options)
-            return channel_ids(
-                client,
-                options["workspace_id"].lower(),
-                list(terms),
-                options["connector_template_ref"].strip(),
-                pmap=Parallel(DEFAULT_CONCURRENCY),
-            )
+            with Executor(DEFAULT_CONCURRENCY) as executor:
+                ids, warnings = channel_ids(
+                    client,
+                    options["workspace_id"].lower(),
+                    list(terms),
+                    options["connector_template_ref"].strip(),
+                    pmap=executor,
+                )
+            for warning in warnings:
+                display.warning(scrub_secret("voice_channel_id: %s" % warning, secret))
+            return ids
         # "from None": the error says it all, and no chained traceback repeats its cause.
         except InputError as err:
             raise AnsibleLookupError(

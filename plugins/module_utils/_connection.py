@@ -48,9 +48,9 @@ def env_value(*names):
 def connection_argument_spec(env_fallback):
     """The argument spec of the connection options; ``env_fallback`` is the module's fallback function."""
     return dict(
+        # Not required=True: a missing key is named with its environment variable by check_connection.
         access_key=dict(
             type="str",
-            required=True,
             no_log=True,
             fallback=(env_fallback, [ENV_ACCESS_KEY]),
         ),
@@ -111,8 +111,11 @@ def check_connection(options):
     key = (options.get("access_key") or "").strip()
     if not key:
         errors.append(
-            "access_key is empty: set it, or the environment variable %s, to a Bird access key"
-            % ENV_ACCESS_KEY
+            "access_key is %s: give it, or set the environment variable %s, to a Bird access key"
+            % (
+                "missing" if options.get("access_key") is None else "empty",
+                ENV_ACCESS_KEY,
+            )
         )
     elif len(key.split(None, 1)) == 2 and key.split(None, 1)[0].lower() in AUTH_SCHEMES:
         errors.append(

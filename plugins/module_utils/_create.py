@@ -2,7 +2,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Creating Voice connectors without ever making a duplicate, and deleting them. Internal.
+"""Creating Voice connectors, looking before ever sending a create twice, and deleting them. Internal.
 
 A create attempt ends in one of four ways (:func:`attempt_create`):
 
@@ -12,15 +12,16 @@ A create attempt ends in one of four ways (:func:`attempt_create`):
   validation error;
 - ``REFUSED``: Bird refused it for another reason: the entry fails with Bird's words;
 - ``UNCERTAIN``: it failed in a way that does not tell whether it was applied
-  (a 5xx, a lost connection, a timeout): never sent again before a look.
+  (a 5xx, a lost connection, a timeout).
 
 :class:`Creator` sends the creates of every workspace, then handles what is left in
 rounds: one re-read of each workspace's connectors per round (not one per entry),
 looking for the connectors Bird says exist or may have created, until each is found,
-refused, or ``wait_timeout`` runs out (installation is asynchronous); a 422 that does not
-say the connector exists may be a validation error, so its connector is looked for a few
-seconds only. Only uncertain creates that are still not listed are sent again, at most
-``retries`` times.
+refused, or ``wait_timeout`` runs out (installation is asynchronous, and Bird may list a
+new connector some seconds late). An uncertain create is sent again, at most ``retries``
+times, only after its connector has not been listed for ``LATE_LISTING_SECONDS``: whether
+Bird refuses a second connector on a number is unverified, so a create that Bird applied
+and lists later than that could still end up twice.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import LOOKUP
@@ -35,6 +36,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._http import (
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_id,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._steps import REPLACE
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     read_voice_connectors,
     the_connector,
@@ -53,6 +55,8 @@ DUPLICATE_STATUSES = (409, 422)
 # Bird's words are the answer.
 EXISTS_WORDS = ("already", "duplicate", "conflict")
 UNCONFIRMED_LOOK_SECONDS = 5.0
+# How long a create that may have been applied is looked for before it is sent again.
+LATE_LISTING_SECONDS = 10.0
 
 
 def says_it_exists(error):
@@ -175,6 +179,7 @@ class Creator:
             outcome.settle(failure=Failure.from_api(error, about(outcome.step)))
         elif kind == UNCERTAIN:
             item.maybe_ours = True
+            item.look_until = self.deadline.sooner(LATE_LISTING_SECONDS)
         elif kind == DUPLICATE and not says_it_exists(error):
             # A 422 that may be a validation error: looked up briefly, then Bird's words stand.
             item.look_until = self.deadline.sooner(UNCONFIRMED_LOOK_SECONDS)
@@ -192,7 +197,14 @@ class Creator:
                 if error is not None:
                     self._unknown(item, error)
                     continue
-                found = voice.for_number(item.outcome.step.phone_number_id)
+                step = item.outcome.step
+                found = [
+                    c
+                    for c in voice.for_number(step.phone_number_id)
+                    # A replaced connector Bird still lists (its delete may be asynchronous) is not it.
+                    if step.action != REPLACE
+                    or connector_id(c) != connector_id(step.before)
+                ]
                 chosen = the_connector(found, self.template_ref)
                 if chosen is not None:
                     outcome = item.outcome
@@ -209,7 +221,12 @@ class Creator:
                             )
                         )
                     )
-                elif item.kind == UNCERTAIN and item.sends <= self.client.retries:
+                elif (
+                    item.kind == UNCERTAIN
+                    and item.sends <= self.client.retries
+                    and item.look_until.passed()
+                    and not self.deadline.passed()
+                ):
                     to_send.append(item)
                 elif self.deadline.passed() or not self._may_still_appear(item):
                     self._not_found(item)
@@ -224,9 +241,12 @@ class Creator:
     @staticmethod
     def _may_still_appear(item):
         """A connector Bird accepted, or says exists, may not be listed yet: keep looking
-        (an unconfirmed 422's, for a few seconds)."""
+        (an unconfirmed 422's for a few seconds; an uncertain create's until it is sent again).
+        """
         if item.kind == CREATED:
             return True
+        if item.kind == UNCERTAIN:
+            return not item.look_until.passed()
         return item.kind == DUPLICATE and (
             not item.look_until.passed()
             if item.look_until is not None
@@ -241,9 +261,8 @@ class Creator:
         outcome.settle(
             failure=Failure.from_api(
                 error,
-                "%scould not check whether the create was applied%s; "
-                "run again: it looks before it creates, so it makes no "
-                "duplicate: " % (outcome.step.prefix, cause),
+                "%scould not check whether the create was applied%s; run again: a run looks for "
+                "the connector before it creates one: " % (outcome.step.prefix, cause),
             )
         )
 
@@ -287,3 +306,10 @@ def delete(client, outcome):
         return
     outcome.changed = response.status != 404 or response.uncertain
     outcome.settle(step.before)
+
+
+def remove_replaced(client, outcome):
+    """Delete the connector a replacement replaces (its channel failed); its create follows."""
+    delete(client, outcome)
+    if outcome.failure is None:
+        outcome.connector, outcome.settled = None, False

@@ -4,25 +4,26 @@
 
 """The desired state, as the user wrote it: immutable, and checked before any request. Internal.
 
-- :class:`NumberSpec`: one number that should (or should not) have a Voice connector;
-- :class:`WorkspaceSpec`: a workspace's numbers and its options (``exclusive``,
-  ``all_voice_numbers``, ``max_deletions``, Bird's rate limits for it);
-- :class:`Request`: every workspace, plus the run's options.
+- :class:`NumberSpec`: one listed number that should (or should not) have a Voice connector;
+- :class:`WorkspaceSpec`: a block of ``workspaces``: a workspace's numbers and options;
+- :class:`Request`: every block, plus the run's options.
 
-:func:`check_request` finds every input problem at once and names each by its
-field (``workspaces[0].numbers[3].phone_number``). :func:`group_workspaces` merges
-the blocks that name the same workspace (the role passes one block per inventory
-host, its ``owner``), failing on conflicting entries.
+:func:`check_request` finds every input problem at once and names each by its field
+(``workspaces[0].numbers[3].phone_number``). :func:`group_workspaces` merges the blocks
+that name the same workspace: several blocks (say, one per team) may list one number if
+they agree on it; one block listing a number twice is a mistake.
 """
 
 from collections import namedtuple
 
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     DEFAULT_TEMPLATE,
+    UUID_RE,
     check_template_ref,
     check_uuid,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    E164_RE,
     check_e164,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import (
@@ -37,19 +38,27 @@ MAX_CONCURRENCY = 128
 # exclusive deletes at most this many unlisted Voice connectors of a workspace unless told otherwise.
 DEFAULT_MAX_DELETIONS = 10
 
-
+# What two listings of one number must agree on.
 SETTINGS = ("state", "name", "conversational")
+# What the blocks naming one workspace must agree on.
+WORKSPACE_SETTINGS = (
+    "exclusive",
+    "all_voice_numbers",
+    "max_deletions",
+    "reads_per_second",
+    "writes_per_second",
+    "replace_failed",
+)
 
 
 class NumberSpec(
     namedtuple(
         "NumberSpec",
-        "workspace_id phone_number phone_number_id name conversational state "
-        "label owner order",
+        "workspace_id phone_number phone_number_id name conversational state label block order",
     )
 ):
-    """One listed number. ``label`` is where it was written (``workspaces[0].numbers[3]``, or ""); ``order``
-    its position in the request."""
+    """One listed number. ``label`` is where it was written (``workspaces[0].numbers[3]``, or "");
+    ``block`` the index of its block, ``order`` its position in the whole request."""
 
     __slots__ = ()
 
@@ -66,7 +75,6 @@ class NumberSpec(
         return self.phone_number or self.phone_number_id
 
     def settings(self):
-        """What two listings of one number must agree on."""
         return tuple(getattr(self, name) for name in SETTINGS)
 
 
@@ -78,7 +86,7 @@ def number_spec(
     conversational=None,
     state="present",
     label="",
-    owner=None,
+    block=0,
     order=0,
 ):
     return NumberSpec(
@@ -89,7 +97,7 @@ def number_spec(
         conversational,
         state,
         label,
-        owner,
+        block,
         order,
     )
 
@@ -97,11 +105,10 @@ def number_spec(
 class WorkspaceSpec(
     namedtuple(
         "WorkspaceSpec",
-        "workspace_id numbers exclusive all_voice_numbers max_deletions "
-        "reads_per_second writes_per_second label owner",
+        "workspace_id numbers keep label " + " ".join(WORKSPACE_SETTINGS),
     )
 ):
-    """A workspace block: its numbers (a tuple of NumberSpec) and its options."""
+    """A block: its numbers (NumberSpecs), ``keep`` (``(label, number)`` pairs) and its options."""
 
     __slots__ = ()
 
@@ -109,36 +116,32 @@ class WorkspaceSpec(
         return "%s.%s" % (self.label, name) if self.label else name
 
     def settings(self):
-        return (
-            self.exclusive,
-            self.all_voice_numbers,
-            self.max_deletions,
-            self.reads_per_second,
-            self.writes_per_second,
-        )
+        return tuple(getattr(self, name) for name in WORKSPACE_SETTINGS)
 
 
 def workspace_spec(
     workspace_id,
     numbers=(),
+    keep=(),
+    label="",
     exclusive=False,
     all_voice_numbers=False,
     max_deletions=DEFAULT_MAX_DELETIONS,
     reads_per_second=BIRD_READS_PER_SECOND,
     writes_per_second=BIRD_WRITES_PER_SECOND,
-    label="",
-    owner=None,
+    replace_failed=False,
 ):
     return WorkspaceSpec(
         _lower(workspace_id),
         tuple(numbers),
+        tuple(keep),
+        label,
         bool(exclusive),
         bool(all_voice_numbers),
         max_deletions,
         reads_per_second,
         writes_per_second,
-        label,
-        owner,
+        bool(replace_failed),
     )
 
 
@@ -169,60 +172,56 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _default(value, default):
+    return default if value is None else value
+
+
 # -- building from module parameters --------------------------------------------------------
 
 
 def request_from_batch(params, check_mode):
     """The request of ``bird_voice_connectors`` (and so of the role)."""
     blocks = []
-    counters: dict = {}
     order = 0
-    # With several owners, labels count within each and name it: the role passes each host's list in order.
-    default_owner = params.get("owner")
-    several = (
-        len(set(block.get("owner") or default_owner for block in params["workspaces"]))
-        > 1
-    )
-    for block in params["workspaces"]:
-        owner = block.get("owner") or default_owner
-        index = counters[owner] = counters.get(owner, -1) + 1
-        label = "%sworkspaces[%d]" % (
-            "%s: " % owner if owner and several else "",
-            index,
-        )
-        numbers = []
-        for j, number in enumerate(block.get("numbers") or []):
-            numbers.append(
-                number_spec(
-                    block["workspace_id"],
-                    phone_number=number.get("phone_number"),
-                    phone_number_id=number.get("phone_number_id"),
-                    name=number.get("name"),
-                    conversational=number.get("conversational"),
-                    state=number.get("state") or "present",
-                    label="%s.numbers[%d]" % (label, j),
-                    owner=owner,
-                    order=order,
-                )
+    for index, block in enumerate(params["workspaces"]):
+        label = "workspaces[%d]" % index
+        numbers = [
+            number_spec(
+                block["workspace_id"],
+                phone_number=number.get("phone_number"),
+                phone_number_id=number.get("phone_number_id"),
+                name=number.get("name"),
+                conversational=number.get("conversational"),
+                state=number.get("state") or "present",
+                label="%s.numbers[%d]" % (label, j),
+                block=index,
+                order=order + j,
             )
-            order += 1
+            for j, number in enumerate(block.get("numbers") or [])
+        ]
+        order += len(numbers)
+        keep = [
+            ("%s.keep[%d]" % (label, k), _lower(value))
+            for k, value in enumerate(block.get("keep") or [])
+        ]
+        options = dict(
+            (name, _default(block.get(name), default))
+            for name, default in (
+                ("max_deletions", DEFAULT_MAX_DELETIONS),
+                ("reads_per_second", BIRD_READS_PER_SECOND),
+                ("writes_per_second", BIRD_WRITES_PER_SECOND),
+            )
+        )
         blocks.append(
             workspace_spec(
                 block["workspace_id"],
                 numbers,
+                keep,
+                label,
                 exclusive=block.get("exclusive"),
                 all_voice_numbers=block.get("all_voice_numbers"),
-                max_deletions=_default(
-                    block.get("max_deletions"), DEFAULT_MAX_DELETIONS
-                ),
-                reads_per_second=_default(
-                    block.get("reads_per_second"), BIRD_READS_PER_SECOND
-                ),
-                writes_per_second=_default(
-                    block.get("writes_per_second"), BIRD_WRITES_PER_SECOND
-                ),
-                label=label,
-                owner=owner,
+                replace_failed=block.get("replace_failed"),
+                **options
             )
         )
     return request(
@@ -246,16 +245,19 @@ def request_from_single(params, check_mode):
         state=params["state"],
     )
     return request(
-        [workspace_spec(params["workspace_id"], [number])],
+        [
+            workspace_spec(
+                params["workspace_id"],
+                [number],
+                replace_failed=params["replace_failed"],
+                max_deletions=1,
+            )
+        ],
         template_ref=params["connector_template_ref"],
         check_mode=check_mode,
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
     )
-
-
-def _default(value, default):
-    return default if value is None else value
 
 
 # -- checks -----------------------------------------------------------------------------
@@ -290,20 +292,23 @@ def _check_workspace(block):
             "%s must be 0 or more, got %r"
             % (block.field("max_deletions"), block.max_deletions)
         )
-    for name in ("reads_per_second", "writes_per_second"):
+    for name, default in (
+        ("reads_per_second", BIRD_READS_PER_SECOND),
+        ("writes_per_second", BIRD_WRITES_PER_SECOND),
+    ):
         value = getattr(block, name)
         if not isinstance(value, (int, float)) or value <= 0:
             problems.append(
                 "%s must be more than 0 (Bird's default is %s), got %r"
-                % (
-                    block.field(name),
-                    (
-                        BIRD_READS_PER_SECOND
-                        if name.startswith("reads")
-                        else BIRD_WRITES_PER_SECOND
-                    ),
-                    value,
-                )
+                % (block.field(name), default, value)
+            )
+    for label, value in block.keep:
+        if not isinstance(value, str) or not (
+            E164_RE.match(value) or UUID_RE.match(value)
+        ):
+            problems.append(
+                "%s must be an E.164 number (+31201234567) or a phone number id (UUID), got %r"
+                % (label, value)
             )
     return [p for p in problems if p]
 
@@ -339,9 +344,11 @@ def check_request(req):
 
 
 class WorkspaceGroup(
-    namedtuple("WorkspaceGroup", "workspace_id numbers settings blocks")
+    namedtuple("WorkspaceGroup", "workspace_id numbers keep settings blocks")
 ):
-    """Every block naming one workspace: its distinct numbers (each with the specs that list it)."""
+    """Every block naming one workspace: its distinct numbers (each with the specs that list it),
+    the numbers to keep (a frozenset of ids and E.164 numbers) and the blocks' options.
+    """
 
     __slots__ = ()
 
@@ -358,17 +365,18 @@ class WorkspaceGroup(
         return self.settings[2]
 
     @property
-    def owners(self):
-        return sorted(set(b.owner for b in self.blocks if b.owner))
+    def rates(self):
+        """``(reads_per_second, writes_per_second)``."""
+        return self.settings[3:5]
+
+    @property
+    def replace_failed(self):
+        return self.settings[5]
 
 
 def listing_conflict(first, other):
-    """Why ``other`` may not list the number ``first`` lists, or None when the two can be merged.
-
-    Several owners may list one number if they agree on it; one owner listing it twice, or
-    owners disagreeing, is refused.
-    """
-    if other.owner == first.owner:
+    """Why ``other`` may not list the number ``first`` lists, or None when the two can be merged."""
+    if other.block == first.block:
         return "list each number once"
     differ = [
         "%s %r here, %r there" % (name, mine, theirs)
@@ -381,22 +389,15 @@ def listing_conflict(first, other):
 
 
 def merge_listings(listings, key_name):
-    """Merge specs that name one number: the problems, naming where, if they cannot be merged."""
+    """The problems, naming where, if specs that name one number cannot be merged."""
     first = listings[0]
     problems = []
     for other in listings[1:]:
         conflict = listing_conflict(first, other)
-        if conflict is None:
-            continue
-        if other.owner == first.owner:
+        if conflict is not None:
             problems.append(
-                "%sthe same number (%s) is already listed as %s; %s"
+                "%sthe same number (%s) is also listed as %s; %s"
                 % (other.prefix, key_name, first.label, conflict)
-            )
-        else:
-            problems.append(
-                "%sconflicts with %s for number %s: %s"
-                % (other.prefix, first.label, key_name, conflict)
             )
     return problems
 
@@ -404,41 +405,46 @@ def merge_listings(listings, key_name):
 def group_workspaces(req):
     """``([WorkspaceGroup], [problems])``: blocks merged by workspace id (case-insensitive)."""
     groups: dict = {}
-    order: list = []
-    problems: list = []
     for block in req.workspaces:
-        if block.workspace_id not in groups:
-            groups[block.workspace_id] = []
-            order.append(block.workspace_id)
-        groups[block.workspace_id].append(block)
-    result = []
-    for workspace_id in order:
-        blocks = groups[workspace_id]
+        groups.setdefault(block.workspace_id, []).append(block)
+    result, problems = [], []
+    for workspace_id, blocks in groups.items():
         for block in blocks[1:]:
-            if block.settings() != blocks[0].settings():
+            differ = [
+                name
+                for name, mine, theirs in zip(
+                    WORKSPACE_SETTINGS, block.settings(), blocks[0].settings()
+                )
+                if mine != theirs
+            ]
+            if differ:
                 problems.append(
-                    "%s and %s name workspace %s with different options (exclusive, all_voice_numbers, "
-                    "max_deletions, reads_per_second, writes_per_second): %r against %r; give them once"
-                    % (
-                        blocks[0].label,
-                        block.label,
-                        workspace_id,
-                        blocks[0].settings(),
-                        block.settings(),
-                    )
+                    "%s and %s name workspace %s with different %s: give the same in both"
+                    % (blocks[0].label, block.label, workspace_id, ", ".join(differ))
                 )
         listed: dict = {}
         for block in blocks:
             for spec in block.numbers:
-                key = spec.phone_number_id or spec.phone_number
-                listed.setdefault(key, []).append(spec)
+                listed.setdefault(spec.phone_number_id or spec.phone_number, []).append(
+                    spec
+                )
         numbers = []
         for key, listings in listed.items():
             problems.extend(merge_listings(listings, key))
             numbers.append(tuple(listings))
+        keep = frozenset(value for block in blocks for dummy, value in block.keep)
+        for listings in numbers:
+            spec = listings[0]
+            if spec.state == "absent" and (
+                spec.phone_number_id in keep or spec.phone_number in keep
+            ):
+                problems.append(
+                    "%sthe number (%s) is listed absent and also in keep: keep protects it from deletion; "
+                    "remove it from one of them" % (spec.prefix, spec.given)
+                )
         result.append(
             WorkspaceGroup(
-                workspace_id, tuple(numbers), blocks[0].settings(), tuple(blocks)
+                workspace_id, tuple(numbers), keep, blocks[0].settings(), tuple(blocks)
             )
         )
     return result, problems

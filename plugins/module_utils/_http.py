@@ -167,7 +167,7 @@ class BirdClient:
             # pylint: disable-next=broad-exception-caught  # best effort only
             except Exception:  # pragma: no cover
                 pass
-        pool = max(4, self.throttle.gate.ceiling)
+        pool = max(4, self.throttle.concurrency)
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -285,9 +285,9 @@ class BirdClient:
         workspace = (
             segments[2] if len(segments) > 2 and segments[1] == "workspaces" else ""
         )
-        pacer = self.throttle.pacer(workspace, method)
-        pacer.acquire()  # before taking a place in flight: waiting for the pace holds none
-        with self.throttle.gate:
+        # The pace first: waiting for it holds no place in flight.
+        self.throttle.pacer(workspace, method).acquire()
+        with self.throttle.in_flight:
             self._count("requests")
             try:
                 response = self.session.request(
@@ -303,11 +303,6 @@ class BirdClient:
                 return None, self._error_from_exception(method, path, exc)
         if response.status_code == 429:
             self._count("rate_limited")
-            pacer.rate_limited()
-            self.throttle.gate.rate_limited()
-        else:
-            pacer.succeeded()
-            self.throttle.gate.succeeded()
         return response, None
 
     def request(

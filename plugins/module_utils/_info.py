@@ -9,16 +9,27 @@ They read a workspace the way the planner does (``_workspace``), so what they re
 is what a run would see.
 """
 
-from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
-from ansible_collections.bird.engagements.plugins.module_utils._http import (
-    workspace_path,
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    BROKEN,
+    BROKEN_HINT,
+    DEGRADED,
+    NOT_YET,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    channel_status as channel_status_of,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    degraded_warning,
+    describe,
+    read_channels,
+    verdict,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import InputError
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     UUID_RE,
     connector_channel_id,
     connector_id,
     connector_number_id,
-    connector_phone_number,
     connector_template_ref,
     template_slug,
 )
@@ -27,27 +38,13 @@ from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     number_e164,
     number_voice,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import serial
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
-    CHANNEL_PAGE_LIMIT,
     AmbiguousNumber,
     NumberBook,
     read_voice_connectors,
     the_connector,
 )
-
-
-def _serial(func, items):
-    return [func(item) for item in items]
-
-
-def channel_statuses(client, workspace_id, platform):
-    """``{channel id: status}`` of the workspace's channels of a platform (every page)."""
-    channels = client.list_all(
-        workspace_path(workspace_id, "channels"),
-        params={"platform": platform},
-        limit=CHANNEL_PAGE_LIMIT,
-    )
-    return {c.get("id"): c.get("status") for c in channels}
 
 
 def voice_connectors(
@@ -58,7 +55,7 @@ def voice_connectors(
     phone_number_id=None,
     connector=None,
     channel_status=True,
-    pmap=_serial,
+    pmap=serial,
 ):
     """The workspace's Voice connectors (the template's slug, any version) as rows, optionally filtered."""
     slug = template_slug(template_ref)
@@ -84,21 +81,25 @@ def voice_connectors(
             )
         matching = voice.for_number(number_id, phone_number)
         found = [c for c in found if c in matching]
-    statuses = (
-        channel_statuses(client, workspace_id, slug) if channel_status and found else {}
-    )
+    channels = None
+    if channel_status and found:
+        channels = voice.channels or read_channels(client, workspace_id, slug)
     rows = []
     for item in found:
-        channel_id = connector_channel_id(item)
+        channel = (
+            channels.of(connector_id(item), connector_channel_id(item))
+            if channels
+            else None
+        )
         rows.append(
             dict(
                 connector_id=connector_id(item),
-                channel_id=channel_id,
+                channel_id=connector_channel_id(item) or (channel or {}).get("id"),
                 phone_number_id=connector_number_id(item),
-                phone_number=connector_phone_number(item),
+                phone_number=voice.e164_of(item),
                 name=item.get("name"),
                 connector_template_ref=connector_template_ref(item),
-                channel_status=statuses.get(channel_id) if channel_id else None,
+                channel_status=channel_status_of(channel),
                 connector=item,
             )
         )
@@ -129,7 +130,7 @@ def workspace_spec(workspace_id, rows):
     return dict(workspace_id=workspace_id, numbers=numbers), warnings
 
 
-def numbers(client, workspace_id, phone_number=None, voice=None, pmap=_serial):
+def numbers(client, workspace_id, phone_number=None, voice=None, pmap=serial):
     """The workspace's numbers as rows (``id``, ``phone_number``, ``voice``, ``number``), optionally filtered.
 
     Where a list item does not say whether the number has voice, the number's own
@@ -159,67 +160,88 @@ def numbers(client, workspace_id, phone_number=None, voice=None, pmap=_serial):
     return rows
 
 
-def channel_ids(client, workspace_id, terms, template_ref, pmap=_serial):
-    """The channel id of each term (an E.164 number or a phone number id), in order, reading the
-    workspace's connectors once. Raises :class:`InputError` naming every term without one.
+def channel_ids(client, workspace_id, terms, template_ref, pmap=serial):
+    """``(channel ids, warnings)``: the channel id of each term (an E.164 number or a phone number
+    id), in order, reading the workspace's connectors and channels once. Raises :class:`InputError`
+    naming every term without a usable channel (none, not assigned, still setting up, failed).
     """
-    problems = []
-    for term in terms:
-        if not isinstance(term, str) or not (
-            E164_RE.match(term) or UUID_RE.match(term)
-        ):
-            problems.append(
-                "%r is neither an E.164 number (+31201234567) nor a phone number id (UUID)"
-                % (term,)
-            )
+    problems = [
+        "%r is neither an E.164 number (+31201234567) nor a phone number id (UUID)"
+        % (term,)
+        for term in terms
+        if not isinstance(term, str) or not (E164_RE.match(term) or UUID_RE.match(term))
+    ]
     if problems:
         raise InputError(problems)
-    voice = read_voice_connectors(
-        client, workspace_id, template_slug(template_ref), pmap
+    slug = template_slug(template_ref)
+    voice = read_voice_connectors(client, workspace_id, slug, pmap)
+    book = NumberBook(client, workspace_id)
+    resolved = book.find(
+        [
+            ("e164", t)
+            for t in terms
+            if t.startswith("+") and not voice.for_number(None, t)
+        ]
     )
-    book = NumberBook(client, workspace_id, pmap)
-    unmatched = [
-        ("e164", t)
-        for t in terms
-        if t.startswith("+") and not voice.for_number(None, t)
-    ]
-    resolved = book.find(unmatched)
-    found, problems = [], []
+    channels = voice.channels or read_channels(client, workspace_id, slug)
+    found, warnings = [], []
     for term in terms:
-        if term.startswith("+"):
-            number = resolved.get(("e164", term))
-            if isinstance(number, AmbiguousNumber):
-                problems.append(str(number))
-                continue
-            number_id = (
-                number["id"].lower()
-                if isinstance(number, dict) and isinstance(number.get("id"), str)
-                else None
-            )
-            connectors = voice.for_number(number_id, term)
-        else:
-            connectors = voice.for_number(term.lower())
+        number_id = term.lower() if not term.startswith("+") else None
+        number = resolved.get(("e164", term))
+        if isinstance(number, AmbiguousNumber):
+            problems.append(str(number))
+            continue
+        if isinstance(number, dict) and isinstance(number.get("id"), str):
+            number_id = number["id"].lower()
+        connectors = voice.for_number(number_id, term if term.startswith("+") else None)
         chosen = the_connector(connectors, template_ref)
-        if chosen is not None and connector_channel_id(chosen):
-            found.append(connector_channel_id(chosen))
-        elif not connectors:
+        if chosen is None:
             problems.append(
-                "%s has no Voice connector in workspace %s" % (term, workspace_id)
+                "%s has %s in workspace %s%s"
+                % (
+                    term,
+                    (
+                        "more than one Voice connector"
+                        if connectors
+                        else "no Voice connector"
+                    ),
+                    workspace_id,
+                    (
+                        ": " + ", ".join(sorted(connector_id(c) for c in connectors))
+                        if connectors
+                        else ""
+                    ),
+                )
             )
-        elif chosen is not None:
+            continue
+        channel = channels.of(connector_id(chosen), connector_channel_id(chosen))
+        channel_id = connector_channel_id(chosen) or (channel or {}).get("id")
+        status = channel_status_of(channel)
+        if channel_id is None:
             problems.append(
                 "%s has a Voice connector (%s) whose channel Bird has not assigned yet"
                 % (term, connector_id(chosen))
             )
-        else:
+        elif channel is not None and verdict(status) in (NOT_YET, BROKEN):
             problems.append(
-                "%s has more than one Voice connector in workspace %s: %s"
-                % (
-                    term,
-                    workspace_id,
-                    ", ".join(sorted(connector_id(c) for c in connectors)),
+                describe(term, connector_id(chosen), channel_id, status)
+                + (
+                    ": wait until it is active"
+                    if verdict(status) == NOT_YET
+                    else ": " + BROKEN_HINT
                 )
             )
+        else:
+            found.append(channel_id)
+            if channel is None:
+                warnings.append(
+                    "%s: Bird does not list Voice channel %s (connector %s), so its status is unknown"
+                    % (term, channel_id, connector_id(chosen))
+                )
+            elif verdict(status) == DEGRADED:
+                warnings.append(
+                    degraded_warning(term, connector_id(chosen), channel_id, status)
+                )
     if problems:
         raise InputError(problems)
-    return found
+    return found, warnings

@@ -5,7 +5,6 @@
 """The AnsibleModule of the collection: connection options, the client, and one way of
 turning a report (or any failure) into ``exit_json``/``fail_json``. Internal."""
 
-import json
 import traceback
 
 from ansible.module_utils.basic import (
@@ -41,10 +40,10 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     check_e164,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._service import (
-    Parallel,
-    run,
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import (
+    Executor,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._service import run
 from ansible_collections.bird.engagements.plugins.module_utils._throttle import Throttle
 
 # How many warnings a task shows before saying how many more there are.
@@ -118,7 +117,8 @@ class BirdModule(AnsibleModule):
         """Run a read-only question (``_info``) with the client; its failure fails the module."""
         client = self.client(DEFAULT_CONCURRENCY)
         try:
-            return question(client, *args, pmap=Parallel(DEFAULT_CONCURRENCY), **kwargs)
+            with Executor(DEFAULT_CONCURRENCY) as executor:
+                return question(client, *args, pmap=executor, **kwargs)
         except BirdAPIError as err:
             self.fail_api(err)
         except InputError as err:
@@ -150,9 +150,8 @@ class BirdModule(AnsibleModule):
             )
         )
 
-    def run_request(self, req, single=False, results_format="list"):
-        """Run a write request through the service and exit with its report (its rows as a list, or
-        with ``results_format="json"`` as one JSON text, ``results_json``)."""
+    def run_request(self, req, single=False):
+        """Run a write request through the service and exit with its report."""
         client = self.client(req.concurrency)
         try:
             report = run(client, req)
@@ -161,9 +160,6 @@ class BirdModule(AnsibleModule):
         # pylint: disable-next=broad-exception-caught  # a bug: say so, never with the key
         except Exception as err:
             self.fail_unexpected(err)
-        self.exit_report(report, single, results_format)
-
-    def exit_report(self, report, single, results_format="list"):
         for warning in report.warnings[:MAX_WARNINGS]:
             self.warn(self.scrub(warning))
         if len(report.warnings) > MAX_WARNINGS:
@@ -171,12 +167,7 @@ class BirdModule(AnsibleModule):
                 "and %d more warnings like these"
                 % (len(report.warnings) - MAX_WARNINGS)
             )
-        failed, msg, fields = report.result(single=single, diff=self._diff)
-        if results_format == "json" and "results" in fields:
-            # One string for Ansible to carry instead of 13 values per number (see the option's docs).
-            fields["results_json"] = json.dumps(
-                fields.pop("results"), separators=(",", ":")
-            )
+        failed, msg, fields = report.result(single=single)
         # Texts from Bird were scrubbed by the client; exit_json and fail_json mask every no_log
         # value (the key as given and as stripped) in the whole result once more.
         if failed:

@@ -4,13 +4,26 @@
 
 """Planning: read each workspace once and decide, for every number, what to do. Internal.
 
-Nothing here writes. A :class:`Step` is one number's decision: create its connector,
-delete it, or nothing; or a :class:`Failure` saying why it cannot be carried out.
-Steps come from the listed numbers, from ``all_voice_numbers`` (every voice number of
-the workspace) and from ``exclusive`` (every other Voice connector of the workspace).
-Any failure here stops the run before the first write.
+Nothing here writes. Each number gets a :class:`~._steps.Step`: create its connector, delete
+it, replace it (its channel failed, and ``replace_failed`` asks for it), or nothing; or a
+:class:`Failure` saying why it cannot be carried out. Steps come from the listed numbers,
+from ``all_voice_numbers`` (every voice number of the workspace) and from ``exclusive``
+(every other Voice connector of the workspace). The channels of the connectors found are
+read once per workspace for their status. Any failure here stops the run before the first
+write, and so does ``max_deletions``.
 """
 
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    BROKEN_HINT,
+    DEGRADED,
+    NOT_YET,
+    USABLE,
+    channel_status,
+    degraded_warning,
+    describe,
+    read_channels,
+    verdict,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     listing_conflict,
 )
@@ -18,10 +31,13 @@ from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
     Failure,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    workspace_path,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_channel_id,
     connector_id,
     connector_number_id,
-    connector_phone_number,
     connector_template_ref,
     describe_template,
 )
@@ -29,112 +45,22 @@ from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     number_e164,
     number_voice,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._steps import (
+    ALL_VOICE_NUMBERS,
+    CREATE,
+    DELETE,
+    EXCLUSIVE,
+    REPLACE,
+    UNREAD,
+    Step,
+    WorkspacePlan,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     AmbiguousNumber,
     NumberBook,
     read_voice_connectors,
     the_connector,
 )
-
-LISTED = "listed"
-ALL_VOICE_NUMBERS = "all_voice_numbers"
-EXCLUSIVE = "exclusive"
-
-CREATE = "create"
-DELETE = "delete"
-
-
-class Step:
-    """One number's decision. ``specs`` are the listings it comes from (none when derived)."""
-
-    __slots__ = (
-        "workspace_id",
-        "specs",
-        "origin",
-        "state",
-        "phone_number",
-        "phone_number_id",
-        "name",
-        "conversational",
-        "before",
-        "number",
-        "action",
-        "failure",
-        "owners",
-    )
-
-    def __init__(
-        self,
-        workspace_id,
-        specs=(),
-        origin=LISTED,
-        state="present",
-        phone_number=None,
-        phone_number_id=None,
-        name=None,
-        conversational=None,
-        owners=(),
-    ):
-        self.workspace_id = workspace_id
-        self.specs = tuple(specs)
-        self.origin = origin
-        self.state = state
-        self.phone_number = phone_number
-        self.phone_number_id = phone_number_id
-        self.name = name
-        self.conversational = conversational
-        self.owners = tuple(owners)
-        self.before = None  # the Voice connector found, if any
-        self.number = None  # the number object, when one was read
-        self.action = None  # CREATE, DELETE or None
-        self.failure = None
-
-    @classmethod
-    def listed(cls, specs):
-        spec = specs[0]
-        return cls(
-            spec.workspace_id,
-            specs,
-            LISTED,
-            spec.state,
-            spec.phone_number,
-            spec.phone_number_id,
-            spec.name,
-            spec.conversational,
-        )
-
-    @property
-    def prefix(self):
-        return self.specs[0].prefix if self.specs else ""
-
-    @property
-    def given(self):
-        return self.phone_number or self.phone_number_id
-
-    def create_name(self):
-        """The name a new connector of this number gets."""
-        return self.name or "Voice %s" % self.given
-
-    def fail(self, message, api_error=None):
-        self.failure = Failure(self.prefix + message, api_error)
-
-    def adopt(self, connector):
-        """Take the connector found as this number's, filling in what the input did not say."""
-        self.before = connector
-        self.phone_number_id = self.phone_number_id or connector_number_id(connector)
-        self.phone_number = self.phone_number or connector_phone_number(connector)
-
-
-class WorkspacePlan:
-    """The steps of one workspace, what was read, and any failure of the workspace as a whole."""
-
-    def __init__(self, group):
-        self.group = group
-        self.workspace_id = group.workspace_id
-        self.steps = []
-        self.voice = None
-        self.failure = None
-        self.warnings = []
 
 
 class Planner:
@@ -153,6 +79,8 @@ class Planner:
             self._plan(plan)
         except BirdAPIError as err:
             plan.failure = Failure.from_api(err, "workspace %s: " % group.workspace_id)
+            for step in plan.steps:
+                step.skipped = step.skipped or UNREAD
         return plan
 
     def _plan(self, plan):
@@ -160,7 +88,7 @@ class Planner:
         plan.voice = voice = read_voice_connectors(
             self.client, group.workspace_id, self.slug, self.pmap
         )
-        book = NumberBook(self.client, group.workspace_id, self.pmap)
+        book = NumberBook(self.client, group.workspace_id)
         self._resolve(plan.steps, voice, book)
         plan.steps = self._merge_same_numbers(plan.steps)
         also = []
@@ -171,7 +99,85 @@ class Planner:
         if group.all_voice_numbers:
             plan.steps.extend(self._every_voice_number(plan, voice, book))
         if group.exclusive:
-            plan.steps.extend(self._exclusive(plan, voice))
+            plan.steps.extend(self._exclusive(plan, voice, book))
+        self._check_channels(plan, voice)
+        self._guard(plan)
+
+    # -- the channels of the connectors found ----------------------------------------------
+    def _check_channels(self, plan, voice):
+        """Read the status of every present number's existing channel (one list read): a failed one
+        fails its entry or, with replace_failed, is replaced; a degraded one gives a warning.
+        """
+        adopted = [
+            s
+            for s in plan.steps
+            if s.state == "present" and s.before is not None and s.failure is None
+        ]
+        if not adopted:
+            return
+        channels = voice.channels or read_channels(
+            self.client, plan.workspace_id, self.slug
+        )
+        unlisted = [
+            s
+            for s in adopted
+            if channels.of(connector_id(s.before), connector_channel_id(s.before))
+            is None
+            and connector_channel_id(s.before)
+        ]
+        # A channel the list does not show is read on its own: a 404 says it is gone.
+        for step, channel in zip(
+            unlisted, self.pmap(lambda s: self._get_channel(plan, s), unlisted)
+        ):
+            step.channel = channel
+            if channel is None:
+                step.fail(
+                    "number %s: connector %s names Voice channel %s, which Bird does not know (HTTP 404): %s"
+                    % (
+                        step.given,
+                        connector_id(step.before),
+                        connector_channel_id(step.before),
+                        BROKEN_HINT,
+                    )
+                )
+                if plan.group.replace_failed:
+                    step.failure, step.action = None, REPLACE
+        for step in [s for s in adopted if s.failure is None and s.action is None]:
+            connector = step.before
+            step.channel = step.channel or channels.of(
+                connector_id(connector), connector_channel_id(connector)
+            )
+            status = channel_status(step.channel)
+            if step.channel is None or verdict(status) in (USABLE, NOT_YET):
+                continue
+            described = describe(
+                step.given, connector_id(connector), step.channel.get("id"), status
+            )
+            if verdict(status) == DEGRADED:
+                plan.warnings.append(
+                    step.prefix
+                    + degraded_warning(
+                        step.given,
+                        connector_id(connector),
+                        step.channel.get("id"),
+                        status,
+                    )
+                )
+            elif plan.group.replace_failed:
+                step.action = REPLACE
+            else:
+                step.fail("%s: %s" % (described, BROKEN_HINT))
+
+    def _get_channel(self, plan, step):
+        channel_id = connector_channel_id(step.before)
+        try:
+            return self.client.get(
+                workspace_path(plan.workspace_id, "channels", channel_id)
+            )
+        except BirdAPIError as err:
+            if err.status != 404:
+                raise
+        return None
 
     # -- which number, and which connector ---------------------------------------------
     def _resolve(self, steps, voice, book):
@@ -190,13 +196,7 @@ class Planner:
                 and step.specs[0].phone_number
                 and step.specs[0].phone_number_id
             )
-            echoed = sorted(
-                set(
-                    connector_phone_number(c)
-                    for c in found
-                    if connector_phone_number(c)
-                )
-            )
+            echoed = sorted(set(voice.e164_of(c) for c in found if voice.e164_of(c)))
             if given_both and echoed and echoed != [step.phone_number]:
                 step.fail(self._mismatch(step, echoed[0]))
                 continue
@@ -285,12 +285,12 @@ class Planner:
         """
         found = voice.for_number(step.phone_number_id, step.phone_number)
         if step.state == "absent" and found:
-            step.adopt(found[0])
+            step.adopt(found[0], voice.e164_of(found[0]))
             step.action = DELETE
             also = []
             for connector in found[1:]:
                 extra = Step.listed(step.specs)
-                extra.adopt(connector)
+                extra.adopt(connector, voice.e164_of(connector))
                 extra.action = DELETE
                 also.append(extra)
             return also
@@ -313,8 +313,24 @@ class Planner:
             )
             return []
         if chosen is not None:
-            step.adopt(chosen)
-            warnings.extend(self._keep_warnings(step, chosen, found))
+            step.adopt(chosen, voice.e164_of(chosen))
+            warnings.extend(self._adopted_warnings(step, chosen, found))
+            return []
+        if voice.unidentified:
+            # One of them may be this number's: a create could make a second one, a delete miss it.
+            names = ", ".join(connector_id(c) for c in voice.unidentified)
+            if step.state == "absent":
+                warnings.append(
+                    "%snumber %s has no Voice connector that names it, but %s names no number at all "
+                    "(nor does its channel): if it is this number's, it was not deleted"
+                    % (step.prefix, step.given, names)
+                )
+                return []
+            step.fail(
+                "Voice connector %s of workspace %s names no number (nor does its channel), so it may be "
+                "the one of number %s: nothing is created for it; delete that connector in Bird if it is "
+                "not needed" % (names, step.workspace_id, step.given)
+            )
             return []
         if step.state == "absent":
             return []
@@ -335,7 +351,7 @@ class Planner:
             step.action = CREATE
         return []
 
-    def _keep_warnings(self, step, connector, found):
+    def _adopted_warnings(self, step, connector, found):
         others = [c for c in found if c is not connector]
         warnings = (
             [
@@ -383,6 +399,7 @@ class Planner:
     def _every_voice_number(self, plan, voice, book):
         listed_ids = set(s.phone_number_id for s in plan.steps if s.phone_number_id)
         listed_e164 = set(s.phone_number for s in plan.steps if s.phone_number)
+        keep = plan.group.keep
         candidates = []
         for number in book.all():
             number_id = (
@@ -391,7 +408,9 @@ class Planner:
             if (
                 number_id is None
                 or number_id in listed_ids
+                or number_id in keep
                 or number_e164(number) in listed_e164
+                or number_e164(number) in keep
             ):
                 continue
             candidates.append(number)
@@ -419,41 +438,89 @@ class Planner:
                 origin=ALL_VOICE_NUMBERS,
                 phone_number=number_e164(number),
                 phone_number_id=number["id"].lower(),
-                owners=plan.group.owners,
             )
             self._take_number(step, number)
             self._decide(step, voice, plan.warnings)
             steps.append(step)
         return steps
 
-    def _exclusive(self, plan, voice):
-        group = plan.group
+    def _exclusive(self, plan, voice, book):
+        """The deletions ``exclusive`` makes: every Voice connector of the workspace that no step
+        handles, whose number is not present and not kept."""
         kept = set(
             s.phone_number_id
             for s in plan.steps
             if s.state == "present" and s.phone_number_id
         )
+        kept |= set(k for k in plan.group.keep if not k.startswith("+"))
         handled = set(id(s.before) for s in plan.steps if s.before is not None)
+        candidates = [
+            c
+            for c in voice.all
+            if id(c) not in handled and connector_number_id(c) not in kept
+        ]
+        kept_e164 = [k for k in plan.group.keep if k.startswith("+")]
+        if candidates and kept_e164:
+            # A connector may not echo its E.164 number: the kept ones are looked up by id too.
+            for number in book.find([("e164", k) for k in kept_e164]).values():
+                if isinstance(number, dict) and isinstance(number.get("id"), str):
+                    kept.add(number["id"].lower())
+            kept_e164 = set(kept_e164)
+            candidates = [
+                c
+                for c in candidates
+                if connector_number_id(c) not in kept
+                and voice.e164_of(c) not in kept_e164
+            ]
         steps = []
-        for connector in voice.all:
-            if id(connector) in handled or connector_number_id(connector) in kept:
+        for connector in candidates:
+            if connector in voice.unidentified:
+                plan.warnings.append(
+                    "connector %s names no phone number, so exclusive cannot tell whether a listed "
+                    "number owns it: it is left alone; delete it in Bird if no number needs it"
+                    % connector_id(connector)
+                )
                 continue
-            step = Step(
-                plan.workspace_id, origin=EXCLUSIVE, state="absent", owners=group.owners
-            )
-            step.adopt(connector)
+            step = Step(plan.workspace_id, origin=EXCLUSIVE, state="absent")
+            step.adopt(connector, voice.e164_of(connector))
             step.action = DELETE
             steps.append(step)
-        if len(steps) > group.max_deletions:
-            plan.failure = Failure(
-                "workspace %s: exclusive would delete %d Voice connectors, more than max_deletions (%d): %s; "
-                "check the listed numbers, or raise max_deletions for this workspace"
-                % (
-                    group.workspace_id,
-                    len(steps),
-                    group.max_deletions,
-                    ", ".join(s.given or connector_id(s.before) for s in steps[:10])
-                    + (" and %d more" % (len(steps) - 10) if len(steps) > 10 else ""),
-                )
-            )
         return steps
+
+    @staticmethod
+    def _guard(plan):
+        """max_deletions: stop the run before any write if the workspace options would delete more."""
+        group = plan.group
+        steps = [
+            s
+            for s in plan.steps
+            if s.origin == EXCLUSIVE or (s.action == REPLACE and s.failure is None)
+        ]
+        if len(steps) <= group.max_deletions:
+            return
+        what = (
+            "exclusive would delete"
+            if group.exclusive
+            else "replace_failed would replace"
+        )
+        if group.exclusive and group.replace_failed:
+            what = "exclusive and replace_failed would delete"
+        reason = (
+            "max_deletions: %s %d Voice connectors of workspace %s, more than max_deletions (%d)"
+            % (
+                what,
+                len(steps),
+                group.workspace_id,
+                group.max_deletions,
+            )
+        )
+        for step in steps:
+            step.skipped = reason
+        plan.guard = Failure(
+            "%s: %s; check the listed numbers (and keep), or raise max_deletions for this workspace"
+            % (
+                reason,
+                ", ".join(s.given or connector_id(s.before) for s in steps[:10])
+                + (" and %d more" % (len(steps) - 10) if len(steps) > 10 else ""),
+            )
+        )

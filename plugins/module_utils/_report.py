@@ -4,40 +4,54 @@
 
 """What a run did: one :class:`Outcome` per number, and the :class:`Report` of them all. Internal.
 
-Every module turns a report into its result the same way (:meth:`Report.result`):
-the single-number module shows its one number at the top level, the batch module a
-row per listed entry (and per number that ``all_voice_numbers`` or ``exclusive``
-added); both carry Bird's status, code, message and request id for a failure, the
-summary, and with ``--diff`` the managed fields before and after.
+Every module turns a report into its result the same way (:meth:`Report.result`): the
+single-number module shows its one number at the top level, the batch module a row per
+listed entry (and per number that ``all_voice_numbers`` or ``exclusive`` added); both
+carry Bird's status, code, message and request id for a failure, and a diff of the
+numbers that change.
 """
 
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    channel_status,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_channel_id,
     connector_id,
     connector_template_ref,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._plan import (
+from ansible_collections.bird.engagements.plugins.module_utils._steps import (
     CREATE,
     DELETE,
+    REPLACE,
 )
 
 # How many problems a message lists before "and N more".
 MAX_LISTED = 25
-# Why an entry that did not fail was not carried out (see Report.not_done).
-UNREAD = "the workspace could not be read"
-STOPPED = "the run stopped before any write"
+COUNTS = ("created", "deleted", "replaced", "unchanged", "failed", "not_carried_out")
+VERBS = {CREATE: "created", DELETE: "deleted", REPLACE: "replaced"}
 
 
 class Outcome:
-    """What happened to one step: ``changed``, the connector (after, or the one removed), a failure."""
+    """What happened to one step: ``changed``, the connector (after, or the one removed) and its
+    channel, a failure, or why its action was not carried out (``skipped``)."""
 
-    __slots__ = ("step", "changed", "connector", "failure", "settled")
+    __slots__ = (
+        "step",
+        "changed",
+        "connector",
+        "channel",
+        "failure",
+        "skipped",
+        "settled",
+    )
 
     def __init__(self, step):
         self.step = step
         self.changed = False
         self.connector = step.before
+        self.channel = step.channel if step.action != REPLACE else None
         self.failure = step.failure
+        self.skipped = step.skipped
         self.settled = False
 
     def settle(self, connector=None, failure=None):
@@ -46,18 +60,23 @@ class Outcome:
         self.failure = failure
         self.settled = True
 
+    def skip(self, reason):
+        if self.failure is None and self.skipped is None:
+            self.skipped = reason
+
     @property
     def present(self):
         return self.step.state == "present"
 
     @property
     def channel_id(self):
-        """Derived from the connector: there is no other copy of it."""
-        return (
-            connector_channel_id(self.connector)
-            if self.present and self.connector
-            else None
-        )
+        if not (self.present and self.connector):
+            return None
+        return connector_channel_id(self.connector) or (self.channel or {}).get("id")
+
+    @property
+    def channel_status(self):
+        return channel_status(self.channel) if self.present else None
 
     @property
     def name(self):
@@ -65,24 +84,35 @@ class Outcome:
             return None
         return self.connector.get("name") if self.connector else self.step.create_name()
 
+    @property
+    def bucket(self):
+        """Which count of the summary this outcome is in."""
+        if self.failure is not None:
+            return "failed"
+        if self.skipped is not None:
+            return "not_carried_out"
+        if not self.changed:
+            return "unchanged"
+        return VERBS.get(self.step.action) or ("created" if self.present else "deleted")
+
     def status_text(self, check_mode):
         if self.failure is not None:
             return self.failure.message
+        if self.skipped is not None:
+            return "not carried out: %s" % self.skipped
         if not self.changed:
             return "unchanged"
-        verb = {CREATE: "created", DELETE: "deleted"}.get(self.step.action, "changed")
+        verb = VERBS.get(self.step.action, "changed")
         return "would be %s (check mode)" % verb if check_mode else verb
 
     def managed(self, after, template_ref):
-        """The fields a diff shows: state, name and template, never a secret.
-
-        The same in check mode and in a real run: a connector to be created is shown as
-        the create will make it.
+        """The fields a diff shows: state, name and template, never a secret; the same in check
+        mode and in a real run (a connector to be created is shown as the create will make it).
         """
         step = self.step
         if after:
             present = step.state == "present"
-            connector = self.connector if step.action != CREATE else None
+            connector = self.connector if step.action not in (CREATE, REPLACE) else None
         else:
             present = step.before is not None
             connector = step.before
@@ -98,23 +128,14 @@ class Outcome:
 class Report:
     """Every outcome of a run, in order, and what the run as a whole came to."""
 
-    def __init__(
-        self,
-        request,
-        outcomes=(),
-        problems=(),
-        warnings=(),
-        stopped=False,
-        unread=(),
-    ):
+    def __init__(self, request, outcomes=(), problems=(), warnings=()):
         self.request = request
         self.outcomes = list(outcomes)
-        # Failures of the run as a whole (input, a workspace's reads)
+        # Failures of the run as a whole (input, a workspace's reads, max_deletions).
         self.problems = list(problems)
         self.warnings = list(warnings)
-        self.stopped = stopped  # True when nothing was written because of a problem
-        self.unread = set(unread)  # the workspaces that could not be read
         self.template_ref = request.template_ref
+        self.stopped = bool(self.problems)  # a problem stopped the run before any write
 
     @property
     def changed(self):
@@ -129,27 +150,21 @@ class Report:
         return bool(self.problems or self.failures)
 
     def message(self, single=False):
-        if self.problems and not self.outcomes:
-            return "nothing was changed: %s in the input: %s" % (
-                _count(len(self.problems), "problem"),
-                _listing([p.message for p in self.problems]),
-            )
+        failures = [o.failure.message for o in self.failures]
         if self.stopped:
-            problems = [p.message for p in self.problems] + [
-                o.failure.message for o in self.failures
-            ]
-            return "nothing was changed: %s: %s" % (
+            problems = [p.message for p in self.problems] + failures
+            return "nothing was changed: %s%s: %s" % (
                 _count(len(problems), "problem"),
+                "" if self.outcomes else " in the input",
                 _listing(problems),
             )
-        failures = self.failures
         if single and len(failures) == 1 and len(self.outcomes) == 1:
-            return failures[0].failure.message
+            return failures[0]
         if failures:
             return "%d of %d numbers failed: %s" % (
                 len(failures),
                 len(self.outcomes),
-                _listing([o.failure.message for o in failures]),
+                _listing(failures),
             )
         return "ok"
 
@@ -161,115 +176,81 @@ class Report:
         return None
 
     def summary(self):
-        counts = dict(created=0, deleted=0, unchanged=0, failed=0, not_carried_out=0)
+        counts = dict((name, 0) for name in COUNTS)
         for outcome in self.outcomes:
-            counts[self._bucket(outcome)] += 1
+            counts[outcome.bucket] += 1
         return counts
 
-    def not_done(self, outcome):
-        """Why an outcome that did not fail was not carried out (UNREAD or STOPPED), else None:
-        neither unchanged nor failed, what it needed was not done, or not even found out.
-        """
-        if outcome.failure is not None:
-            return None
-        if outcome.step.workspace_id in self.unread:
-            return UNREAD
-        if self.stopped and outcome.step.action is not None:
-            return STOPPED
-        return None
-
-    def _bucket(self, outcome):
-        if outcome.failure is not None:
-            return "failed"
-        if self.not_done(outcome):
-            return "not_carried_out"
-        if not outcome.changed:
-            return "unchanged"
-        return "created" if outcome.present else "deleted"
-
     def workspaces(self):
-        """Per workspace: how many numbers were (or in check mode would be) created, deleted, unchanged and failed."""
+        """Per workspace: the counts of :meth:`summary`, and a line of text for people."""
         rows: dict = {}
+        reasons: dict = {}
         for outcome in self.outcomes:
             workspace_id = outcome.step.workspace_id
             row = rows.setdefault(
                 workspace_id,
-                dict(
-                    workspace_id=workspace_id,
-                    created=0,
-                    deleted=0,
-                    unchanged=0,
-                    failed=0,
-                    not_carried_out=0,
-                ),
+                dict([("workspace_id", workspace_id)] + [(n, 0) for n in COUNTS]),
             )
-            row[self._bucket(outcome)] += 1
-        # In check mode the counts are what a run would do, and the line says so.
-        check_mode = self.request.check_mode
+            row[outcome.bucket] += 1
+            if outcome.bucket == "not_carried_out":
+                reasons.setdefault(workspace_id, []).append(outcome.skipped)
         line = (
             "%s: would create %d, would delete %d, %d unchanged, %d failed"
-            if check_mode
+            if self.request.check_mode
             else "%s: %d created, %d deleted, %d unchanged, %d failed"
         )
-        for row in rows.values():
-            text = line % (
-                row["workspace_id"],
-                row["created"],
-                row["deleted"],
-                row["unchanged"],
-                row["failed"],
+        for workspace_id, row in rows.items():
+            text = line % tuple(
+                row[n]
+                for n in ("workspace_id", "created", "deleted", "unchanged", "failed")
             )
+            if row["replaced"]:
+                text += ", %d %s" % (
+                    row["replaced"],
+                    "would be replaced" if self.request.check_mode else "replaced",
+                )
             if row["not_carried_out"]:
                 text += ", %d not carried out (%s)" % (
                     row["not_carried_out"],
-                    UNREAD if row["workspace_id"] in self.unread else STOPPED,
+                    "; ".join(sorted(set(reasons[workspace_id]))),
                 )
-            row["text"] = text + (" (check mode)" if check_mode else "")
+            row["text"] = text + (" (check mode)" if self.request.check_mode else "")
         return list(rows.values())
 
     def rows(self):
-        """One row per listed entry (each owner's listing), then one per number a workspace option added."""
+        """One row per listed entry, in the order given, then one per number a workspace option added."""
         rows: list = []
         check_mode = self.request.check_mode
         for outcome in self.outcomes:
             step = outcome.step
-            why = self.not_done(outcome)
-            owners = (
-                [((0, s.order), s.owner) for s in step.specs]
-                if step.specs
-                else [((1, len(rows)), owner) for owner in step.owners or [None]]
+            row = dict(
+                workspace_id=step.workspace_id,
+                phone_number=step.phone_number,
+                phone_number_id=step.phone_number_id,
+                connector_id=connector_id(outcome.connector or {}),
+                channel_id=outcome.channel_id,
+                channel_status=outcome.channel_status,
+                name=outcome.name,
+                state=step.state,
+                changed=outcome.changed,
+                action=step.action or "none",
+                origin=step.origin,
+                failed=outcome.failure is not None,
+                msg=outcome.status_text(check_mode),
             )
-            for order, owner in owners:
-                row = dict(
-                    workspace_id=step.workspace_id,
-                    phone_number=step.phone_number,
-                    phone_number_id=step.phone_number_id,
-                    connector_id=connector_id(outcome.connector or {}),
-                    channel_id=outcome.channel_id,
-                    name=outcome.name,
-                    state=step.state,
-                    changed=outcome.changed,
-                    action=step.action or "none",
-                    origin=step.origin,
-                    owner=owner,
-                    failed=outcome.failure is not None,
-                    msg=(
-                        "not carried out: %s" % why
-                        if why
-                        else outcome.status_text(check_mode)
-                    ),
-                )
-                if outcome.failure is not None:
-                    row.update(outcome.failure.result_fields())
-                rows.append((order, row))
-        # Listed entries in the order given, then what workspace options added.
+            if outcome.failure is not None:
+                row.update(outcome.failure.result_fields())
+            orders = [(0, spec.order) for spec in step.specs] or [(1, len(rows))]
+            rows.extend((order, row) for order in orders)
         return [row for dummy, row in sorted(rows, key=lambda item: item[0])]
 
     def diff(self):
-        """``{before, after}``: per workspace, per number, the managed fields."""
+        """``{before, after}``: per workspace, per number that changes, the managed fields."""
         before: dict = {}
         after: dict = {}
         for outcome in self.outcomes:
+            if not outcome.changed:
+                continue
             step = outcome.step
             key = (
                 step.phone_number
@@ -285,7 +266,7 @@ class Report:
         return dict(before=before, after=after)
 
     # -- the modules' results ------------------------------------------------------------
-    def result(self, single, diff):
+    def result(self, single):
         """``(failed, msg, fields)`` for exit_json/fail_json, the same way for every module."""
         fields = dict(changed=self.changed)
         if single:
@@ -295,9 +276,8 @@ class Report:
                 results=self.rows(),
                 summary=self.summary(),
                 workspaces=self.workspaces(),
+                diff=self.diff(),
             )
-        if diff and self.outcomes:
-            fields["diff"] = self._single_diff() if single else self.diff()
         if not self.failed:
             return False, None, fields
         error = self.api_error()
@@ -309,23 +289,21 @@ class Report:
                 api_details=getattr(error, "details", None),
                 request_id=getattr(error, "request_id", None),
             )
-        fields["errors"] = [p.message for p in self.problems] + [
-            o.failure.message for o in self.failures
-        ]
+        if not single:
+            fields["errors"] = [p.message for p in self.problems] + [
+                o.failure.message for o in self.failures
+            ]
         return True, self.message(single), fields
 
     def _single(self):
-        outcome = self.outcomes[0] if self.outcomes else None
-        step = outcome.step if outcome else None
-        return dict(
-            channel_id=outcome.channel_id if outcome else None,
-            connector_id=connector_id(outcome.connector or {}) if outcome else None,
-            phone_number_id=step.phone_number_id if step else None,
-            phone_number=step.phone_number if step else None,
-            connector=(outcome.connector or {}) if outcome else {},
-        )
-
-    def _single_diff(self):
+        if not self.outcomes:
+            return dict(
+                channel_id=None,
+                channel_status=None,
+                connector_id=None,
+                phone_number_id=None,
+                connector={},
+            )
         outcome = self.outcomes[0]
         step = outcome.step
         common = dict(
@@ -333,9 +311,18 @@ class Report:
             phone_number_id=step.phone_number_id,
             phone_number=step.phone_number,
         )
-        before = dict(common, **outcome.managed(False, self.template_ref))
-        after = dict(common, **outcome.managed(True, self.template_ref))
-        return dict(before=before, after=after)
+        return dict(
+            channel_id=outcome.channel_id,
+            channel_status=outcome.channel_status,
+            connector_id=connector_id(outcome.connector or {}),
+            phone_number_id=step.phone_number_id,
+            phone_number=step.phone_number,
+            connector=outcome.connector or {},
+            diff=dict(
+                before=dict(common, **outcome.managed(False, self.template_ref)),
+                after=dict(common, **outcome.managed(True, self.template_ref)),
+            ),
+        )
 
 
 def _count(number, noun):

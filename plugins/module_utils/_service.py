@@ -7,20 +7,23 @@
 1. check the input (``_desired``): any problem, and nothing is sent;
 2. plan (``_plan``): read every workspace once, concurrently, and decide each number;
    any problem, and nothing is written;
-3. apply (``_create``): deletes, then creates, concurrently across workspaces and
-   within Bird's limits (skipped in check mode, which predicts the same changes);
-4. wait (``_wait``): poll until every new connector has its channel id.
+3. create (``_create``), concurrently across workspaces and within Bird's limits (a
+   replacement deletes the connector of the failed channel first), then wait (``_wait``)
+   until every new channel is past setting up;
+4. delete, in each workspace whose creates all succeeded: a swap never removes the old
+   channel before the new one works.
 
-Every entry's outcome is reported, also when others failed.
+Check mode stops after 2 and predicts the same changes. Every entry's outcome is reported,
+also when others failed.
 """
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import Deadline
 from ansible_collections.bird.engagements.plugins.module_utils._create import (
     Creator,
     delete,
+    remove_replaced,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     check_request,
@@ -30,36 +33,27 @@ from ansible_collections.bird.engagements.plugins.module_utils._errors import Fa
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     template_slug,
 )
-from ansible_collections.bird.engagements.plugins.module_utils._plan import (
-    CREATE,
-    DELETE,
-    Planner,
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import (
+    Executor,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._plan import Planner
 from ansible_collections.bird.engagements.plugins.module_utils._report import (
     Outcome,
     Report,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._steps import (
+    CREATE,
+    DELETE,
+    REPLACE,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._wait import (
     await_channels,
 )
 
-
-class Parallel:
-    """``pmap(func, items)``: ``func`` over ``items`` on up to ``limit`` threads, results in order.
-
-    Each call has its own threads, so a function may call ``pmap`` again; the client's
-    in-flight gate, not the thread count, bounds the requests.
-    """
-
-    def __init__(self, limit):
-        self.limit = max(1, int(limit))
-
-    def __call__(self, func, items):
-        items = list(items)
-        if len(items) <= 1 or self.limit == 1:
-            return [func(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.limit, len(items))) as pool:
-            return list(pool.map(func, items))
+STOPPED = "the run stopped before any write"
+CREATES_FAILED = (
+    "a create in this workspace did not succeed, so nothing in it was deleted"
+)
 
 
 def interleave(outcomes):
@@ -78,27 +72,31 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
     """Carry out ``req`` (a ``_desired.Request``) and return its :class:`Report`."""
     errors = check_request(req)
     if errors:
-        return Report(req, problems=[Failure(e) for e in errors], stopped=True)
+        return Report(req, problems=[Failure(e) for e in errors])
+    with Executor(req.concurrency) as executor:
+        return _run(client, req, executor, sleep, clock)
+
+
+def _run(client, req, executor, sleep, clock):
     groups = group_workspaces(req)[0]
     for group in groups:
-        client.throttle.set_limits(
-            group.workspace_id, group.settings[3], group.settings[4]
-        )
-    pmap = Parallel(req.concurrency)
+        client.throttle.set_limits(group.workspace_id, *group.rates)
     template_ref = req.template_ref.strip()
     slug = template_slug(template_ref)
 
-    plans = pmap(Planner(client, template_ref, slug, pmap).plan, groups)
+    plans = executor.map(Planner(client, template_ref, slug, executor).plan, groups)
     outcomes = [Outcome(step) for plan in plans for step in plan.steps]
     report = Report(
         req,
         outcomes,
-        problems=[p.failure for p in plans if p.failure is not None],
+        problems=[p.failure or p.guard for p in plans if p.failure or p.guard],
         warnings=[w for plan in plans for w in plan.warnings],
-        unread=[p.workspace_id for p in plans if p.failure is not None],
     )
     if report.failed:
         report.stopped = True
+        for outcome in outcomes:
+            if outcome.step.action is not None:
+                outcome.skip(STOPPED)
         return report
     if req.check_mode:
         for outcome in outcomes:
@@ -106,13 +104,29 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
         return report
 
     deadline = Deadline(req.wait_timeout, clock)
-    pmap(
-        lambda outcome: delete(client, outcome),
-        [o for o in outcomes if o.step.action == DELETE],
+    creates = [o for o in outcomes if o.step.action in (CREATE, REPLACE)]
+    # A replacement's connector goes first: Bird may refuse a second one on the number.
+    executor.map(
+        lambda outcome: remove_replaced(client, outcome),
+        [o for o in creates if o.step.action == REPLACE],
     )
-    creator = Creator(client, template_ref, slug, deadline, pmap, sleep)
-    creator.create_all(interleave([o for o in outcomes if o.step.action == CREATE]))
+    Creator(client, template_ref, slug, deadline, executor, sleep).create_all(
+        interleave([o for o in creates if o.failure is None])
+    )
     if req.wait and req.wait_timeout > 0:
-        pages = {plan.workspace_id: plan.voice.page_count() for plan in plans}
-        await_channels(client, outcomes, pages, deadline, pmap, sleep, clock)
+        report.warnings.extend(
+            await_channels(
+                client, outcomes, deadline, executor, sleep, clock, template_ref
+            )
+        )
+    unfinished = set(o.step.workspace_id for o in creates if o.failure is not None)
+    deletes = []
+    for outcome in outcomes:
+        if outcome.step.action != DELETE:
+            continue
+        if outcome.step.workspace_id in unfinished:
+            outcome.skip(CREATES_FAILED)
+        else:
+            deletes.append(outcome)
+    executor.map(lambda outcome: delete(client, outcome), deletes)
     return report

@@ -2,18 +2,28 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Waiting for channel ids. Internal.
+"""Waiting until new channels work. Internal.
 
-Installation is asynchronous: right after the create, a connector's ``channel`` may be
-null or lack ``channelId``. :func:`await_channels` polls with the ``CHANNEL_POLL``
-backoff (every 0.1 s at first, then less often), counted from the start of one poll to
-the start of the next, so that a slow read (two list pages at 100 ms each) does not
-stretch the interval: per workspace, a GET of each connector still waiting when they are
-fewer than the workspace's connector pages, else one re-read of its connector list.
+Installation is asynchronous: after the create, Bird assigns the channel, which goes from
+``pending``/``setting-up`` to ``active`` or ends ``failed``. :func:`await_channels` reads,
+per workspace with connectors still waiting, the channels list (one read, whatever the
+number of connectors), with the ``CHANNEL_POLL`` backoff (every 0.1 s at first, then less
+often) counted from the start of one poll to the start of the next. A connector whose
+channel the list does not name yet, and whose channel id is not known, is read on its own.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
     CHANNEL_POLL,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    BROKEN,
+    DEGRADED,
+    NOT_YET,
+    channel_status,
+    degraded_warning,
+    describe,
+    read_channels,
+    verdict,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
@@ -22,10 +32,15 @@ from ansible_collections.bird.engagements.plugins.module_utils._errors import (
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_channel_id,
     connector_id,
+    template_slug,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._workspace import (
     get_connector,
-    list_connectors,
+)
+
+NEW_CHANNEL_HINT = (
+    "Bird could not set up the channel; check the number in Bird, then run again with replace_failed "
+    "to replace the connector"
 )
 
 
@@ -33,115 +48,141 @@ def _waiting(outcomes):
     return [
         o
         for o in outcomes
-        if o.step.state == "present"
+        if o.present
         and o.failure is None
         and o.connector is not None
-        and connector_channel_id(o.connector) is None
+        and (o.channel is None or verdict(channel_status(o.channel)) == NOT_YET)
     ]
 
 
-def await_channels(client, outcomes, pages, deadline, pmap, sleep, clock):
-    """Poll until every present outcome's connector has its channel id, or ``deadline`` passes.
-
-    ``pages`` maps a workspace id to how many list pages its connectors take; ``sleep`` and
-    ``clock`` are the service's (``deadline`` runs on the same clock).
-    """
+def await_channels(client, outcomes, deadline, executor, sleep, clock, template_ref):
+    """Poll until every present outcome's channel is past setting up, or ``deadline`` passes.
+    Returns the warnings (channels that ended degraded)."""
+    platform = template_slug(template_ref)
+    warnings: list = []
     waiting = _waiting(outcomes)
-    # Not in a list re-read: read on their own next time (a 404 says deleted).
-    missing: set = set()
     poll = 0
     started = None  # when the last poll started
     while waiting:
         # Polled at least once, even when the creates used up wait_timeout (429s, Retry-After):
-        # a channel assigned meanwhile is reported, not a timeout.
+        # a channel that became active meanwhile is reported, not a timeout.
         if poll and deadline.passed():
             for outcome in waiting:
                 outcome.failure = Failure(
-                    "%sconnector %s was installed but Bird assigned no channel id within %s seconds (wait_timeout); "
-                    "run again later or raise wait_timeout"
-                    % (
-                        outcome.step.prefix,
-                        connector_id(outcome.connector),
-                        deadline.seconds,
-                    )
+                    outcome.step.prefix + _timeout(outcome, deadline)
                 )
-            return
+            return warnings
         poll += 1
         pause = CHANNEL_POLL.delay(poll)
         if started is not None:
-            # The interval runs from poll start to poll start: the last poll's reads took part of it.
             pause -= clock() - started
         sleep(max(0.0, min(pause, deadline.remaining())))
         started = clock()
-        reads = _reads(waiting, pages, missing)
-        for (workspace_id, connector), (fresh, error) in zip(
-            reads, pmap(lambda r: _read(client, *r), reads)
-        ):
-            group = [
-                o
-                for o in waiting
-                if o.step.workspace_id == workspace_id
-                and (
-                    connector_id(o.connector) == connector
-                    or (connector is None and connector_id(o.connector) not in missing)
-                )
-            ]
-            missing.update(_take(group, fresh, error, connector is not None))
+        workspaces = sorted(set(o.step.workspace_id for o in waiting))
+        executor.map(
+            lambda ws: _poll(
+                client,
+                ws,
+                platform,
+                [o for o in waiting if o.step.workspace_id == ws],
+                executor,
+            ),
+            workspaces,
+        )
+        for outcome in waiting:
+            warning = _conclude(outcome)
+            if warning:
+                warnings.append(outcome.step.prefix + warning)
         waiting = _waiting(waiting)
+    return warnings
 
 
-def _reads(waiting, pages, missing):
-    """What to read this round: ``(workspace_id, connector id or None for the whole list)``."""
-    by_workspace: dict = {}
-    reads = []
-    for outcome in waiting:
-        if connector_id(outcome.connector) in missing:
-            reads.append((outcome.step.workspace_id, connector_id(outcome.connector)))
-        else:
-            by_workspace.setdefault(outcome.step.workspace_id, []).append(outcome)
-    for workspace_id, group in by_workspace.items():
-        if len(group) <= pages.get(workspace_id, 1):
-            reads.extend((workspace_id, connector_id(o.connector)) for o in group)
-        else:
-            reads.append((workspace_id, None))
-    return reads
-
-
-def _read(client, workspace_id, connector):
+def _poll(client, workspace_id, platform, outcomes, executor):
+    """One look at a workspace: its channels list, and each connector whose channel it does not name."""
     try:
-        if connector is None:
-            return {
-                connector_id(c): c for c in list_connectors(client, workspace_id)
-            }, None
-        return {connector: get_connector(client, workspace_id, connector)}, None
+        channels = read_channels(client, workspace_id, platform)
     except BirdAPIError as err:
-        return None, err
+        for outcome in outcomes:
+            outcome.failure = Failure.from_api(
+                err,
+                "%swhile waiting for the channel of connector %s: "
+                % (outcome.step.prefix, connector_id(outcome.connector)),
+            )
+        return
+    unnamed = []
+    for outcome in outcomes:
+        connector = outcome.connector
+        channel = channels.of(connector_id(connector), connector_channel_id(connector))
+        if channel is not None:
+            outcome.channel = channel
+        elif connector_channel_id(connector) is None:
+            unnamed.append(outcome)
+    executor.map(lambda o: _reread(client, workspace_id, o, channels), unnamed)
 
 
-def _take(group, fresh, error, one_by_one):
-    """Take what a read found; return the ids a list re-read did not show."""
-    missing = set()
-    for outcome in group:
-        if error is not None:
-            if one_by_one and error.status == 404:
-                outcome.failure = Failure.from_api(
-                    error,
-                    "%sconnector %s disappeared while waiting for its channel (deleted by "
-                    "someone else?): "
-                    % (outcome.step.prefix, connector_id(outcome.connector)),
-                )
-            else:
-                outcome.failure = Failure.from_api(
-                    error,
-                    "%swhile waiting for the channel id of connector %s: "
-                    % (outcome.step.prefix, connector_id(outcome.connector)),
-                )
-            continue
-        connector = fresh.get(connector_id(outcome.connector))
-        if connector is None:
-            # Not listed (yet, or any more): the next round reads it on its own.
-            missing.add(connector_id(outcome.connector))
-        elif connector_channel_id(connector):
-            # Only then: a list item may say less than the connector did.
-            outcome.connector = connector
-    return missing
+def _reread(client, workspace_id, outcome, channels):
+    try:
+        connector = get_connector(client, workspace_id, connector_id(outcome.connector))
+    except BirdAPIError as err:
+        what = (
+            "disappeared while waiting for its channel (deleted by someone else?)"
+            if err.status == 404
+            else "could not be read while waiting for its channel"
+        )
+        outcome.failure = Failure.from_api(
+            err,
+            "%sconnector %s %s: "
+            % (outcome.step.prefix, connector_id(outcome.connector), what),
+        )
+        return
+    if connector_channel_id(connector):
+        outcome.connector = connector
+        outcome.channel = channels.of(
+            connector_id(connector), connector_channel_id(connector)
+        )
+
+
+def _conclude(outcome):
+    """Fail an outcome whose channel broke; return a warning for one that ended degraded."""
+    if outcome.failure is not None or outcome.channel is None:
+        return None
+    status = channel_status(outcome.channel)
+    number = outcome.step.given
+    if verdict(status) == BROKEN:
+        outcome.failure = Failure(
+            "%s%s: %s"
+            % (
+                outcome.step.prefix,
+                describe(
+                    number, connector_id(outcome.connector), outcome.channel_id, status
+                ),
+                NEW_CHANNEL_HINT,
+            )
+        )
+    elif verdict(status) == DEGRADED:
+        return degraded_warning(
+            number, connector_id(outcome.connector), outcome.channel_id, status
+        )
+    return None
+
+
+def _timeout(outcome, deadline):
+    if outcome.channel is not None:
+        return (
+            "%s after %s seconds (wait_timeout); run again later or raise wait_timeout"
+            % (
+                describe(
+                    outcome.step.given,
+                    connector_id(outcome.connector),
+                    outcome.channel_id,
+                    channel_status(outcome.channel),
+                    verb="is still",
+                ),
+                deadline.seconds,
+            )
+        )
+    return (
+        "connector %s was installed but Bird listed no channel for it within %s seconds "
+        "(wait_timeout); run again later or raise wait_timeout"
+        % (connector_id(outcome.connector), deadline.seconds)
+    )

@@ -13,10 +13,13 @@ workspace the same way:
   several Voice connectors, those that do not say their version), and indexes the
   Voice connectors (the template's slug, any version) by number id and by the E.164
   number they echo. :func:`the_connector` says which of a number's is its own.
-- :class:`NumberBook` finds numbers by E.164 or id: by search or GET when few are
+- :class:`NumberBook` finds numbers by E.164 or id: by search or GET when one is
   needed, else from one read of the whole number list.
 """
 
+from ansible_collections.bird.engagements.plugins.module_utils._channels import (
+    read_channels,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
 )
@@ -24,6 +27,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._http import (
     workspace_path,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_channel_id,
     connector_id,
     connector_number_id,
     connector_phone_number,
@@ -32,47 +36,53 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
     needs_detail,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    E164_RE,
     number_e164,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import serial
 
-# Page sizes: Bird documents 1-99 for numbers and gives no maximum for connectors, so
-# both stay at 99, which the numbers endpoint is known to accept.
-CONNECTOR_PAGE_LIMIT = 99
+# Page sizes: the largest each list documents (a larger one is a validation error).
+CONNECTOR_PAGE_LIMIT = 100
 NUMBER_PAGE_LIMIT = 99
-CHANNEL_PAGE_LIMIT = 100
-# Up to this many numbers are looked up one by one (a search or a GET each); more, and
-# the workspace's number list is read once.
-LOOKUPS_ONE_BY_ONE_MAX = 3
-
-
-def _serial(func, items):
-    return [func(item) for item in items]
 
 
 class VoiceConnectors:
-    """The Voice connectors of one workspace, indexed. ``others`` counts connectors of other platforms."""
+    """The Voice connectors of one workspace, indexed by number id and by E.164 number.
 
-    def __init__(self, workspace_id, slug, connectors):
+    A connector may name its number in neither ``arguments`` nor ``number`` (both nullable), even
+    in its own GET; its channel, found through the channels list, still names the E.164 number
+    (``identified``). Connectors that nothing identifies are ``unidentified``. ``channels`` is
+    the workspace's :class:`Channels` when they had to be read for that, else None.
+    """
+
+    def __init__(self, workspace_id, slug, connectors, identified=None, channels=None):
         self.workspace_id = workspace_id
         self.slug = slug
-        self.all = []
+        self.channels = channels
+        self.identified = identified or {}
+        self.all = [c for c in connectors if connector_slug(c) == slug]
+        self.others = len(connectors) - len(self.all)
         self.by_number_id: dict = {}
         self.by_e164: dict = {}
-        self.others = 0
-        for connector in connectors:
-            if connector_slug(connector) != slug:
-                self.others += 1
-                continue
-            self.all.append(connector)
+        self.unidentified = []
+        for connector in self.all:
             number_id = connector_number_id(connector)
+            e164 = self.e164_of(connector)
             if number_id:
                 self.by_number_id.setdefault(number_id, []).append(connector)
-            e164 = connector_phone_number(connector)
             if e164:
                 self.by_e164.setdefault(e164, []).append(connector)
+            if not (number_id or e164):
+                self.unidentified.append(connector)
+
+    def e164_of(self, connector):
+        """The E.164 number of a connector: as it echoes it, else as its channel names it."""
+        return connector_phone_number(connector) or self.identified.get(
+            connector_id(connector)
+        )
 
     def for_number(self, number_id=None, e164=None):
-        """Every Voice connector of a number, by its id and by the E.164 number connectors echo."""
+        """Every Voice connector of a number, by its id and by its E.164 number."""
         found = list(self.by_number_id.get(number_id, [])) if number_id else []
         for connector in self.by_e164.get(e164, []) if e164 else []:
             other = connector_number_id(connector)
@@ -81,10 +91,6 @@ class VoiceConnectors:
             ):
                 found.append(connector)
         return found
-
-    def page_count(self):
-        """How many list pages the workspace's connectors take (to choose GETs or a list re-read)."""
-        return max(1, -(-(len(self.all) + self.others) // CONNECTOR_PAGE_LIMIT))
 
 
 def the_connector(found, template_ref):
@@ -109,7 +115,7 @@ def get_connector(client, workspace_id, connector_id_):
     return client.get(workspace_path(workspace_id, "connectors", connector_id_))
 
 
-def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
+def read_voice_connectors(client, workspace_id, slug, pmap=serial):
     """Every Voice connector of the workspace (``slug``, any version), with list items completed."""
     connectors = list_connectors(client, workspace_id)
     # The list may leave out the template or the number; the connector itself has them.
@@ -132,18 +138,28 @@ def read_voice_connectors(client, workspace_id, slug, pmap=_serial):
         for c in group
         if connector_template_ref(c) is None
     ]
-    if not unversioned:
-        return voice
-    read = dict(
-        zip(
-            [id(c) for c in unversioned],
-            pmap(
-                lambda c: get_connector(client, workspace_id, connector_id(c)),
-                unversioned,
-            ),
+    if unversioned:
+        read = dict(
+            zip(
+                [id(c) for c in unversioned],
+                pmap(
+                    lambda c: get_connector(client, workspace_id, connector_id(c)),
+                    unversioned,
+                ),
+            )
         )
-    )
-    return VoiceConnectors(workspace_id, slug, [read.get(id(c), c) for c in connectors])
+        connectors = [read.get(id(c), c) for c in connectors]
+        voice = VoiceConnectors(workspace_id, slug, connectors)
+    if not voice.unidentified:
+        return voice
+    channels = read_channels(client, workspace_id, slug)
+    identified = {}
+    for connector in voice.unidentified:
+        channel = channels.of(connector_id(connector), connector_channel_id(connector))
+        identifier = channel.get("identifier") if channel else None
+        if isinstance(identifier, str) and E164_RE.match(identifier.strip()):
+            identified[connector_id(connector)] = identifier.strip()
+    return VoiceConnectors(workspace_id, slug, connectors, identified, channels)
 
 
 def list_numbers(client, workspace_id, search=None):
@@ -160,10 +176,9 @@ class AmbiguousNumber(Exception):
 class NumberBook:
     """Finds a workspace's numbers by E.164 or id, reading no more than needed."""
 
-    def __init__(self, client, workspace_id, pmap=_serial):
+    def __init__(self, client, workspace_id):
         self.client = client
         self.workspace_id = workspace_id
-        self.pmap = pmap
         self._all = None
 
     def all(self):
@@ -202,15 +217,15 @@ class NumberBook:
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
-        if len(wanted) <= LOOKUPS_ONE_BY_ONE_MAX and self._all is None:
-
-            def one(key):
-                try:
-                    return self.get(key[1]) if key[0] == "id" else self.search(key[1])
-                except AmbiguousNumber as err:
-                    return err
-
-            return dict(zip(wanted, self.pmap(one, wanted)))
+        # One number is searched (or read by id); for more, the whole list is read once.
+        if len(wanted) == 1 and self._all is None:
+            kind, value = wanted[0]
+            try:
+                return {
+                    wanted[0]: self.get(value) if kind == "id" else self.search(value)
+                }
+            except AmbiguousNumber as err:
+                return {wanted[0]: err}
         by_id: dict = {}
         by_e164: dict = {}
         for number in self.all():

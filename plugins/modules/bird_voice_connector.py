@@ -11,18 +11,14 @@ description:
   - Installs the Bird Voice connector (template V(voice-messagebird:1)) for one phone number of a workspace, which
     creates the Voice channel whose id the Voice Calls API needs; or uninstalls it.
   - A Voice connector is identified by its workspace, its template's slug (V(voice-messagebird)) and its phone
-    number id. Names are not unique and are not an identity. A connector of another version of the template
-    (V(voice-messagebird:2)) on the number is its Voice connector. It is returned unchanged, with a warning
-    naming both versions, and O(state=absent) removes it. Where Bird lets a number have connectors of
-    several versions, the one of O(connector_template_ref) is its own and the others are kept, with a
-    warning; O(state=absent) removes them all.
-  - Bird has no update call for connectors; the module never changes an existing connector.
-  - Installation is asynchronous. With O(wait=true) the module waits until Bird has assigned the channel id.
-  - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked
-    up and returned unchanged. A create whose outcome is unknown (server error, lost connection, timeout) is
-    looked up before it is ever sent again, so retries never make duplicates.
-  - To provision many numbers, use the P(bird.engagements.voice_channels#role) role or
-    M(bird.engagements.bird_voice_connectors), which read each workspace once instead of once per number.
+    number; names are no identity. A connector of another version of the template on the number is its Voice
+    connector, kept with a warning. Bird has no update call, so an existing connector is never changed.
+  - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked up
+    and returned unchanged. A create whose outcome is unknown (a server error, a lost connection) is looked for
+    before it is sent again; only a connector that Bird lists more than 10 seconds after it was made, on an API that
+    accepts a second connector on a number, could then be made twice.
+  - For many numbers use M(bird.engagements.bird_voice_connectors) or the P(bird.engagements.voice_channels#role)
+    role, which read each workspace once.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
@@ -38,7 +34,7 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Shows the state, workspace, number, name and template of the connector; never the access key.
+      - Shows the state, number, name and template of the connector; never the access key.
   idempotent:
     support: full
     description: When run twice in a row with the same arguments, the second run reports no change.
@@ -50,17 +46,15 @@ options:
     type: str
   phone_number:
     description:
-      - The phone number in E.164 form (V(+) and 8 to 15 digits, for example V(+31201234567)).
-      - It is matched through the number each connector echoes, else looked up among the workspace's numbers;
-        the module fails if the workspace has no such number or several.
-      - At least one of O(phone_number_id) and O(phone_number) is required. When both are given, the id
-        identifies the number and the E.164 form must match what Bird says of it.
+      - The phone number in E.164 form (V(+) and 8 to 15 digits, for example V(+31201234567)); the module fails if
+        the workspace has no such number or several.
+      - At least one of O(phone_number_id) and O(phone_number) is required. With both, the id identifies the
+        number and the E.164 form must match it.
     type: str
   name:
     description:
-      - Name of the connector and its channel, used only when the connector is created.
-      - Defaults to C(Voice <E.164 number>).
-      - If an existing connector has another name, nothing changes and a warning says so.
+      - Name of the connector and its channel, used only when the connector is created. Defaults to
+        C(Voice <E.164 number>). An existing connector with another name is kept, with a warning.
     type: str
   conversational:
     description:
@@ -78,18 +72,24 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  replace_failed:
+    description:
+      - When the number's connector has a channel that Bird reports V(failed) or V(deleted) (or that Bird no longer
+        knows), delete that connector and create a new one. The new channel has a new id.
+      - Without it, such a channel fails the task, naming the number, connector, channel and status.
+    type: bool
+    default: false
   wait:
     description:
-      - Wait until Bird has assigned the connector's channel id (for a new connector, or an existing one that
-        has none yet).
-      - With V(false), RV(channel_id) may be V(null) right after a create.
+      - Wait until Bird has set up the connector's channel (installation is asynchronous): until its status is
+        V(active), or until it ends V(failed) (the task then fails) or V(inactive), V(warning) or a status this
+        module does not know (a warning). With V(false), RV(channel_id) may be V(null) right after a create.
     type: bool
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the channel id, and for a connector that Bird says exists but does not list yet
-        (installation is asynchronous). On timeout the module fails and names the connector id.
-      - V(0) does not wait at all, like O(wait=false).
+      - Seconds to wait for the channel, and for a connector that Bird says exists but does not list yet. On timeout
+        the module fails naming the connector. V(0) does not wait.
     type: int
     default: 120
 seealso:
@@ -143,6 +143,16 @@ channel_id:
   returned: always
   type: str
   sample: 8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d
+channel_status:
+  description:
+    - The status of the Voice channel as Bird gives it (V(active), V(pending), V(setting-up), V(failed), V(inactive),
+      V(deleted), V(warning), or a value Bird adds later); V(null) when not known (check mode for a new connector,
+      O(wait=false), O(state=absent)).
+    - An existing channel that is V(failed) or V(deleted) fails the task (see O(replace_failed)); V(inactive),
+      V(warning) and unknown values give a warning.
+  returned: always
+  type: str
+  sample: active
 connector_id:
   description:
     - Id of the connector. V(null) in check mode when a run would create it, or when there is none.
@@ -175,19 +185,6 @@ connector:
     channel:
       channelId: 8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d
       platform: voice-messagebird
-diff:
-  description: With C(--diff), the managed fields before and after.
-  returned: when diff mode is on
-  type: dict
-  contains:
-    before:
-      description: The connector's managed fields before the run.
-      type: dict
-      returned: success
-    after:
-      description: The connector's managed fields after the run (predicted in check mode).
-      type: dict
-      returned: success
 status:
   description: HTTP status of Bird's answer behind a failure, if any.
   returned: on failure
@@ -236,10 +233,11 @@ def main():
             conversational=dict(type="bool"),
             connector_template_ref=dict(type="str", default=DEFAULT_TEMPLATE),
             state=dict(type="str", default="present", choices=["present", "absent"]),
+            replace_failed=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
         ),
-        required_one_of=[("phone_number_id", "phone_number")],
+        # Not required_one_of: Ansible would report it before a misspelled option; the request's check names both.
         supports_check_mode=True,
     )
     module.run_request(

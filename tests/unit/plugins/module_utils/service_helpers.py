@@ -12,12 +12,12 @@ from ansible_collections.bird.engagements.plugins.module_utils._desired import (
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     template_slug,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._parallel import (
+    Executor,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._plan import Planner
 from ansible_collections.bird.engagements.plugins.module_utils._report import Outcome
-from ansible_collections.bird.engagements.plugins.module_utils._service import (
-    Parallel,
-    run,
-)
+from ansible_collections.bird.engagements.plugins.module_utils._service import run
 from ansible_collections.bird.engagements.tests.unit import helpers
 
 
@@ -37,7 +37,7 @@ def batch(workspaces, check_mode=False, **options):
 def one(workspace_id, numbers, **options):
     """A request for one workspace; ``numbers`` are dicts such as ``{'phone_number': '+31...'}``."""
     workspace = dict(workspace_id=workspace_id, numbers=list(numbers))
-    for name in ("exclusive", "all_voice_numbers", "max_deletions", "owner"):
+    for name in ("exclusive", "all_voice_numbers", "max_deletions", "keep"):
         if name in options:
             workspace[name] = options.pop(name)
     return batch([workspace], **options)
@@ -64,7 +64,7 @@ def messages(report):
 def planned(sim, req, retries=3):
     """``(client, plans, outcomes)``: ``req`` planned (read, nothing written) against ``sim``."""
     client = helpers.client(sim, retries=retries)
-    pmap = Parallel(4)
+    pmap = Executor(4)
     planner = Planner(client, req.template_ref, template_slug(req.template_ref), pmap)
     plans = [planner.plan(group) for group in group_workspaces(req)[0]]
     return client, plans, [Outcome(step) for plan in plans for step in plan.steps]
@@ -78,7 +78,7 @@ def create(client, outcomes, wait_timeout=5, clock=None):
         "voice-messagebird:1",
         "voice-messagebird",
         Deadline(wait_timeout) if clock is None else Deadline(wait_timeout, clock),
-        Parallel(4),
+        Executor(4),
         helpers.quick_sleep if clock is None else clock.sleep,
     )
     creator.create_all([o for o in outcomes if o.step.action == "create"])

@@ -6,6 +6,7 @@
 import pytest
 
 from ansible_collections.bird.engagements.plugins.module_utils._create import (
+    LATE_LISTING_SECONDS,
     UNCONFIRMED_LOOK_SECONDS,
 )
 from ansible_collections.bird.engagements.tests.unit.helpers import (
@@ -143,13 +144,18 @@ def test_a_lost_create_response_is_looked_up_not_resent():
     assert len(connectors_of(sim, WS1, N101)) == 1
 
 
-def test_a_create_that_failed_unapplied_is_sent_again_after_a_lookup():
+def test_a_create_that_failed_unapplied_is_sent_again_after_looking_long_enough():
     sim = simulator()
     sim.add_faults(dict(POST, kind="status", status=503, count=1))
-    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
+    clock = Clock()
+    report = execute(
+        sim, one(WS1, [{"phone_number_id": N101}], wait_timeout=60), clock=clock
+    )
     assert report.changed and not report.failed
     assert sim.stats()["by_route"]["POST /workspaces/{ws}/connectors"] == 2
     assert len(connectors_of(sim, WS1, N101)) == 1
+    # Sent again only after looking for LATE_LISTING_SECONDS, in case Bird listed it late.
+    assert clock.now >= LATE_LISTING_SECONDS
 
 
 def test_uncertain_creates_are_looked_up_with_one_read_per_workspace_per_round():
@@ -158,19 +164,24 @@ def test_uncertain_creates_are_looked_up_with_one_read_per_workspace_per_round()
     numbers = [{"phone_number_id": n} for n in (N101, N102, N103)]
     client, dummy, outcomes = planned(sim, one(WS1, numbers))
     sim.reset_stats()
-    create(client, outcomes)
+    create(client, outcomes, wait_timeout=60, clock=Clock())
     routes = sim.stats()["by_route"]
     assert routes["POST /workspaces/{ws}/connectors"] == 6
-    assert (
-        routes["GET /workspaces/{ws}/connectors"] == 1
-    )  # one look for the three, then three creates
+    # One list read per round for the three (not one per number), until they are sent again.
+    looks = routes["GET /workspaces/{ws}/connectors"]
+    assert 1 <= looks <= 12 and "GET /workspaces/{ws}/connectors/{id}" not in routes
     assert all(o.changed and o.failure is None for o in outcomes)
 
 
 def test_an_uncertain_create_out_of_retries_fails_and_reports_a_change():
     sim = simulator()
     sim.add_faults(dict(POST, kind="status", status=503))
-    report = execute(sim, one(WS1, [{"phone_number_id": N101}]), retries=1)
+    report = execute(
+        sim,
+        one(WS1, [{"phone_number_id": N101}], wait_timeout=60),
+        retries=1,
+        clock=Clock(),
+    )
     (outcome,) = report.outcomes
     assert "HTTP 503" in outcome.failure.message and outcome.changed
     assert sim.stats()["by_route"]["POST /workspaces/{ws}/connectors"] == 2

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The desired state: built from module parameters, checked before any request, merged across owners."""
+"""The desired state: built from module parameters, checked before any request, merged across blocks."""
 
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     check_request,
@@ -80,7 +80,7 @@ def test_the_same_number_twice_is_refused_once_the_entries_are_well_formed():
         ]
     )
     assert check_request(req) == [
-        "workspaces[0].numbers[1]: the same number (+31201230102) is already listed as workspaces[0].numbers[0]; "
+        "workspaces[0].numbers[1]: the same number (+31201230102) is also listed as workspaces[0].numbers[0]; "
         "list each number once"
     ]
 
@@ -119,44 +119,30 @@ def test_workspace_ids_are_compared_case_insensitively():
     assert len(groups[0].numbers) == 2
 
 
-def test_owners_that_agree_on_a_number_are_merged():
+def test_blocks_that_agree_on_a_number_are_merged():
     req = batch(
         [
-            {
-                "workspace_id": WS1,
-                "owner": "a",
-                "numbers": [{"phone_number": "+31201230101"}],
-            },
-            {
-                "workspace_id": WS1,
-                "owner": "b",
-                "numbers": [{"phone_number": "+31201230101"}],
-            },
+            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
+            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
         ]
     )
     groups, problems = group_workspaces(req)
     assert problems == []
     assert [len(listings) for listings in groups[0].numbers] == [2]
-    assert groups[0].owners == ["a", "b"]
 
 
-def test_owners_that_conflict_on_a_number_are_refused_naming_both():
+def test_blocks_that_conflict_on_a_number_are_refused_naming_both():
     req = batch(
         [
+            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
             {
                 "workspace_id": WS1,
-                "owner": "a",
-                "numbers": [{"phone_number": "+31201230101"}],
-            },
-            {
-                "workspace_id": WS1,
-                "owner": "b",
                 "numbers": [{"phone_number": "+31201230101", "state": "absent"}],
             },
         ]
     )
     assert check_request(req) == [
-        "b: workspaces[0].numbers[0]: conflicts with a: workspaces[0].numbers[0] for number +31201230101: "
+        "workspaces[1].numbers[0]: the same number (+31201230101) is also listed as workspaces[0].numbers[0]; "
         "state 'absent' here, 'present' there; list it the same way, or in one place only"
     ]
 
@@ -164,14 +150,48 @@ def test_owners_that_conflict_on_a_number_are_refused_naming_both():
 def test_blocks_of_one_workspace_must_agree_on_its_options():
     req = batch(
         [
-            {"workspace_id": WS1, "owner": "a", "exclusive": True},
-            {"workspace_id": WS1, "owner": "b"},
+            {"workspace_id": WS1, "exclusive": True, "max_deletions": 3},
+            {"workspace_id": WS1},
         ]
     )
-    errors = check_request(req)
-    assert (
-        len(errors) == 1
-        and "a: workspaces[0] and b: workspaces[0] name workspace" in errors[0]
+    assert check_request(req) == [
+        "workspaces[0] and workspaces[1] name workspace %s with different exclusive, max_deletions: "
+        "give the same in both" % WS1
+    ]
+
+
+def test_keep_takes_e164_numbers_and_ids_and_refuses_anything_else():
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "exclusive": True,
+                "keep": ["+31201230101", N101.upper(), "31201230102"],
+            }
+        ]
+    )
+    assert check_request(req) == [
+        "workspaces[0].keep[2] must be an E.164 number (+31201234567) or a phone number id (UUID), "
+        "got '31201230102'"
+    ]
+    groups, dummy = group_workspaces(req)
+    assert {"+31201230101", N101} <= groups[0].keep
+
+
+def test_a_number_listed_absent_and_kept_is_refused():
+    req = batch(
+        [
+            {
+                "workspace_id": WS1,
+                "keep": [N101],
+                "numbers": [{"phone_number_id": N101, "state": "absent"}],
+            }
+        ]
+    )
+    (error,) = check_request(req)
+    assert error.startswith(
+        "workspaces[0].numbers[0]: the number (%s) is listed absent and also in keep"
+        % N101
     )
 
 
@@ -183,6 +203,7 @@ def test_the_single_module_is_the_batch_with_one_entry():
         name="x",
         conversational=True,
         state="present",
+        replace_failed=False,
         connector_template_ref="voice-messagebird:1",
         wait=False,
         wait_timeout=5,
@@ -205,27 +226,3 @@ def test_both_forms_of_a_number_may_be_given():
         ]
     )
     assert check_request(req) == []
-
-
-def test_a_top_level_owner_owns_the_entries_that_name_none():
-    req = batch(
-        [
-            {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
-            {
-                "workspace_id": WS1,
-                "owner": "b",
-                "numbers": [{"phone_number": "+31201230102"}],
-            },
-        ],
-        owner="a",
-    )
-    assert [block.owner for block in req.workspaces] == ["a", "b"]
-    assert [block.numbers[0].label for block in req.workspaces] == [
-        "a: workspaces[0].numbers[0]",
-        "b: workspaces[0].numbers[0]",
-    ]
-    alone = batch(
-        [{"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]}],
-        owner="a",
-    )
-    assert alone.workspaces[0].numbers[0].label == "workspaces[0].numbers[0]"

@@ -134,9 +134,13 @@ def test_channel_ids_come_in_the_order_of_the_terms_from_one_read():
     first = sim.insert_connector(WS1, N101)
     second = sim.insert_connector(WS1, N102, template="voice-messagebird:2")
     sim.reset_stats()
-    found = channel_ids(client(sim), WS1, [N102, "+31201230101"], TEMPLATE)
+    found, warnings = channel_ids(client(sim), WS1, [N102, "+31201230101"], TEMPLATE)
     assert found == [second["channel"]["channelId"], first["channel"]["channelId"]]
-    assert sim.stats()["by_route"] == {"GET /workspaces/{ws}/connectors": 1}
+    assert warnings == []
+    assert sim.stats()["by_route"] == {
+        "GET /workspaces/{ws}/connectors": 1,
+        "GET /workspaces/{ws}/channels": 1,
+    }
 
 
 def test_a_term_without_a_voice_channel_fails_naming_it():
@@ -169,11 +173,11 @@ def test_of_a_numbers_connectors_of_two_versions_the_one_asked_for_has_its_chann
     two = sim.insert_connector(WS1, N101, template="voice-messagebird:2")
     terms = ["+31201230101", N101]
     assert (
-        channel_ids(client(sim), WS1, terms, TEMPLATE)
+        channel_ids(client(sim), WS1, terms, TEMPLATE)[0]
         == [one_["channel"]["channelId"]] * 2
     )
     assert (
-        channel_ids(client(sim), WS1, terms, "voice-messagebird:2")
+        channel_ids(client(sim), WS1, terms, "voice-messagebird:2")[0]
         == [two["channel"]["channelId"]] * 2
     )
     # Neither is the one asked for: nothing says which is the number's.

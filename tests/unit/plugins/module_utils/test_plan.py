@@ -16,11 +16,13 @@ from ansible_collections.bird.engagements.tests.unit.helpers import (
     N199,
     SMS_ONLY,
     WS1,
+    WS2,
     connectors_of,
     simulator,
     writes,
 )
 from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.service_helpers import (
+    batch,
     execute,
     messages,
     one,
@@ -340,19 +342,93 @@ def test_exclusive_deletes_every_other_voice_connector_and_leaves_other_platform
     )
 
 
-def test_the_deletion_guard_stops_a_mistyped_list_before_any_write():
+def test_the_deletion_guard_alone_stops_the_run_and_says_so_per_workspace_and_entry():
     sim = simulator()
-    for number in (N101, N102, N103, N104):
+    for number in (N102, N103, N104):
         sim.insert_connector(WS1, number)
     report = execute(
         sim,
-        one(WS1, [{"phone_number": "+31201230109"}], exclusive=True, max_deletions=2),
+        batch(
+            [
+                {
+                    "workspace_id": WS1,
+                    "exclusive": True,
+                    "max_deletions": 2,
+                    "numbers": [{"phone_number": "+31201230101"}],
+                },
+                {"workspace_id": WS2, "numbers": [{"phone_number": "+31201230201"}]},
+            ]
+        ),
     )
-    assert report.stopped and writes(sim) == 0
-    assert (
-        "exclusive would delete 4 Voice connectors, more than max_deletions (2)"
-        in report.message()
+    # Every entry is well formed and every number exists: the guard is the one reason.
+    assert report.stopped and writes(sim) == 0 and report.failures == []
+    (problem,) = report.problems
+    assert problem.message.startswith(
+        "max_deletions: exclusive would delete 3 Voice connectors of workspace %s, more than "
+        "max_deletions (2): +31201230102, +31201230103, +31201230104" % WS1
     )
+    lines = [w["text"] for w in report.workspaces()]
+    assert lines[0] == (
+        "%s: 0 created, 0 deleted, 0 unchanged, 0 failed, 4 not carried out (max_deletions: exclusive "
+        "would delete 3 Voice connectors of workspace %s, more than max_deletions (2); the run stopped "
+        "before any write)" % (WS1, WS1)
+    )
+    assert lines[1].endswith("1 not carried out (the run stopped before any write)")
+    rows = report.rows()
+    assert [r["msg"].split(":")[0:2] for r in rows if r["origin"] == "exclusive"] == [
+        ["not carried out", " max_deletions"]
+    ] * 3
+
+
+def test_the_guard_counts_only_what_exclusive_deletes():
+    sim = simulator()
+    for number in (N102, N103):
+        sim.insert_connector(WS1, number)
+    report = execute(
+        sim,
+        one(
+            WS1,
+            [{"phone_number_id": N103, "state": "absent"}],
+            exclusive=True,
+            max_deletions=1,
+        ),
+    )
+    assert not report.failed and report.summary()["deleted"] == 2
+
+
+def test_exclusive_leaves_kept_numbers_alone_by_id_and_by_e164():
+    sim = simulator(
+        list_item_ids="arguments"
+    )  # list items do not echo the E.164 number
+    for number in (N102, N103, N104):
+        sim.insert_connector(WS1, number)
+    report = execute(
+        sim,
+        one(
+            WS1,
+            [{"phone_number_id": N101}],
+            exclusive=True,
+            keep=["+31201230102", N103],
+        ),
+    )
+    assert not report.failed
+    assert [
+        r["phone_number_id"] for r in report.rows() if r["origin"] == "exclusive"
+    ] == [N104]
+    assert [c["arguments"]["phoneNumberId"] for c in connectors_of(sim, WS1)] == [
+        N102,
+        N103,
+        N101,
+    ]
+
+
+def test_every_voice_number_skips_kept_numbers():
+    sim = simulator()
+    report = execute(
+        sim, one(WS1, [], all_voice_numbers=True, keep=["+31201230102", N103])
+    )
+    assert not report.failed
+    assert sorted(r["phone_number_id"] for r in report.rows()) == [N101, N104]
 
 
 def test_exclusive_with_every_voice_number_keeps_them_all():

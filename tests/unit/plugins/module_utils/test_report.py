@@ -20,9 +20,9 @@ from ansible_collections.bird.engagements.tests.unit.plugins.module_utils.servic
 def test_the_single_result_is_the_batch_with_one_entry():
     sim = simulator()
     report = execute(sim, one(WS1, [{"phone_number": "+31201230101"}]))
-    failed, msg, single = report.result(single=True, diff=False)
+    failed, msg, single = report.result(single=True)
     assert not failed and msg is None
-    (row,) = report.result(single=False, diff=False)[2]["results"]
+    (row,) = report.result(single=False)[2]["results"]
     assert single["changed"] is row["changed"] is True
     for field in ("channel_id", "connector_id", "phone_number_id", "phone_number"):
         assert single[field] == row[field]
@@ -40,10 +40,10 @@ def test_the_diff_shows_the_managed_fields_the_same_in_check_mode_and_for_real()
         ],
         check_mode=True,
     )
-    predicted = execute(sim, req).result(single=False, diff=True)[2]["diff"]
-    applied = execute(sim, req._replace(check_mode=False)).result(
-        single=False, diff=True
-    )[2]["diff"]
+    predicted = execute(sim, req).result(single=False)[2]["diff"]
+    applied = execute(sim, req._replace(check_mode=False)).result(single=False)[2][
+        "diff"
+    ]
     assert predicted == applied
     assert applied["before"][WS1] == {
         "+31201230101": {"state": "absent"},
@@ -66,7 +66,7 @@ def test_the_diff_shows_the_managed_fields_the_same_in_check_mode_and_for_real()
 def test_the_single_diff_has_the_connectors_managed_fields():
     sim = simulator()
     report = execute(sim, one(WS1, [{"phone_number_id": N101}], check_mode=True))
-    diff = report.result(single=True, diff=True)[2]["diff"]
+    diff = report.result(single=True)[2]["diff"]
     assert diff["before"] == dict(
         state="absent",
         workspace_id=WS1,
@@ -93,17 +93,15 @@ def test_a_failure_carries_birds_status_code_and_request_id_at_the_top_and_per_r
         }
     )
     report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
-    failed, msg, single = report.result(single=True, diff=False)
+    failed, msg, single = report.result(single=True)
     assert failed and "HTTP 403 Forbidden: no" in msg
     assert (single["status"], single["api_code"], single["api_message"]) == (
         403,
         "Forbidden",
         "no",
     )
-    assert single["request_id"] and single["errors"] == [
-        o.failure.message for o in report.failures
-    ]
-    (row,) = report.result(single=False, diff=False)[2]["results"]
+    assert single["request_id"] and "errors" not in single
+    (row,) = report.result(single=False)[2]["results"]
     assert (
         row["failed"]
         and row["status"] == 403
@@ -130,7 +128,7 @@ def test_summaries_count_per_run_and_per_workspace():
         ),
     )
     assert report.summary() == dict(
-        created=1, deleted=0, unchanged=2, failed=0, not_carried_out=0
+        created=1, deleted=0, replaced=0, unchanged=2, failed=0, not_carried_out=0
     )
     (line,) = report.workspaces()
     assert line["text"] == "%s: 1 created, 0 deleted, 2 unchanged, 0 failed" % WS1
@@ -151,7 +149,7 @@ def test_the_workspace_line_says_would_in_check_mode():
     assert writes(sim) == 0
 
 
-def test_rows_follow_each_owners_input_order_and_share_one_outcome():
+def test_rows_follow_the_input_order_and_a_number_listed_twice_shares_one_outcome():
     sim = simulator()
     report = execute(
         sim,
@@ -159,7 +157,6 @@ def test_rows_follow_each_owners_input_order_and_share_one_outcome():
             [
                 {
                     "workspace_id": WS1,
-                    "owner": "a",
                     "numbers": [
                         {"phone_number": "+31201230102"},
                         {"phone_number": "+31201230101"},
@@ -167,17 +164,30 @@ def test_rows_follow_each_owners_input_order_and_share_one_outcome():
                 },
                 {
                     "workspace_id": WS1,
-                    "owner": "b",
                     "numbers": [{"phone_number": "+31201230101"}],
                 },
             ]
         ),
     )
     rows = report.rows()
-    assert [(r["owner"], r["phone_number"]) for r in rows] == [
-        ("a", "+31201230102"),
-        ("a", "+31201230101"),
-        ("b", "+31201230101"),
+    assert [r["phone_number"] for r in rows] == [
+        "+31201230102",
+        "+31201230101",
+        "+31201230101",
     ]
     assert rows[1]["connector_id"] == rows[2]["connector_id"]
     assert sim.stats()["by_route"]["POST /workspaces/{ws}/connectors"] == 2
+
+
+def test_the_batch_diff_holds_only_the_numbers_that_change():
+    sim = simulator()
+    sim.insert_connector(WS1, N102)
+    report = execute(
+        sim, one(WS1, [{"phone_number_id": N101}, {"phone_number_id": N102}])
+    )
+    diff = report.result(single=False)[2]["diff"]
+    assert list(diff["after"][WS1]) == ["+31201230101"]
+    again = execute(
+        sim, one(WS1, [{"phone_number_id": N101}, {"phone_number_id": N102}])
+    )
+    assert again.result(single=False)[2]["diff"] == {"before": {}, "after": {}}

@@ -125,7 +125,7 @@ def test_an_unknown_workspace_fails_the_run_before_any_write_with_birds_answer()
     assert writes(sim) == 0
     # Neither workspace's lines read like a healthy run: nothing was done, and they say why.
     assert report.summary() == dict(
-        created=0, deleted=0, unchanged=0, failed=0, not_carried_out=2
+        created=0, deleted=0, replaced=0, unchanged=0, failed=0, not_carried_out=2
     )
     assert [w["text"] for w in report.workspaces()] == [
         "%s: 0 created, 0 deleted, 0 unchanged, 0 failed, 1 not carried out (the run stopped "
@@ -155,7 +155,7 @@ def test_a_stopped_run_counts_what_it_did_not_do_apart_from_what_is_unchanged():
     )
     assert report.stopped and writes(sim) == 0
     assert report.summary() == dict(
-        created=0, deleted=0, unchanged=1, failed=1, not_carried_out=1
+        created=0, deleted=0, replaced=0, unchanged=1, failed=1, not_carried_out=1
     )
     msgs = [r["msg"] for r in report.rows()]
     assert msgs[:2] == [
@@ -193,7 +193,7 @@ def test_many_numbers_are_read_with_one_pass_over_the_number_list():
     }
 
 
-def test_a_converged_run_reads_only_connector_pages():
+def test_a_converged_run_reads_the_connector_pages_and_one_channels_list():
     sim = simulator()
     numbers = [
         {"phone_number": "+31201230101"},
@@ -204,7 +204,21 @@ def test_a_converged_run_reads_only_connector_pages():
     sim.reset_stats()
     report = execute(sim, one(WS1, numbers))
     assert not report.changed and not report.failed
-    assert sim.stats()["by_route"] == {"GET /workspaces/{ws}/connectors": 1}
+    assert [o.channel_status for o in report.outcomes] == ["active"] * 3
+    assert sim.stats()["by_route"] == {
+        "GET /workspaces/{ws}/connectors": 1,
+        "GET /workspaces/{ws}/channels": 1,
+    }
+
+
+def test_a_run_of_new_numbers_reads_no_channel_before_creating():
+    sim = simulator()
+    sim.add_faults(
+        {"method": "POST", "path": "/connectors$", "kind": "status", "status": 403}
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N101}]))
+    assert report.failed
+    assert "GET /workspaces/{ws}/channels" not in sim.stats()["by_route"]
 
 
 def test_the_create_body_carries_name_template_number_and_conversational_only_when_set():
@@ -247,7 +261,7 @@ def test_one_failed_write_does_not_stop_the_others_and_keeps_birds_words():
     )
     failed = report.failures
     assert len(failed) == 1 and report.summary() == dict(
-        created=1, deleted=0, unchanged=0, failed=1, not_carried_out=0
+        created=1, deleted=0, replaced=0, unchanged=0, failed=1, not_carried_out=0
     )
     error = failed[0].failure.api_error
     assert (error.status, error.code, error.api_message) == (
@@ -350,47 +364,31 @@ def test_both_forms_of_a_number_must_agree():
     assert ok.changed and not ok.failed
 
 
-def test_two_owners_naming_one_number_in_two_forms_share_one_create():
+def test_two_blocks_naming_one_number_in_two_forms_share_one_create():
     sim = simulator()
     report = execute(
         sim,
         batch(
             [
-                {
-                    "workspace_id": WS1,
-                    "owner": "a",
-                    "numbers": [{"phone_number": "+31201230101"}],
-                },
-                {
-                    "workspace_id": WS1,
-                    "owner": "b",
-                    "numbers": [{"phone_number_id": N101}],
-                },
+                {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
+                {"workspace_id": WS1, "numbers": [{"phone_number_id": N101}]},
             ]
         ),
     )
     assert not report.failed and len(report.outcomes) == 1
-    assert [(r["owner"], r["changed"]) for r in report.rows()] == [
-        ("a", True),
-        ("b", True),
-    ]
+    assert [r["changed"] for r in report.rows()] == [True, True]
     assert sim.stats()["by_route"]["POST /workspaces/{ws}/connectors"] == 1
 
 
-def test_two_owners_naming_one_number_in_two_forms_must_agree():
+def test_two_blocks_naming_one_number_in_two_forms_must_agree():
     sim = simulator()
     report = execute(
         sim,
         batch(
             [
+                {"workspace_id": WS1, "numbers": [{"phone_number": "+31201230101"}]},
                 {
                     "workspace_id": WS1,
-                    "owner": "a",
-                    "numbers": [{"phone_number": "+31201230101"}],
-                },
-                {
-                    "workspace_id": WS1,
-                    "owner": "b",
                     "numbers": [{"phone_number_id": N101, "state": "absent"}],
                 },
             ]
@@ -398,7 +396,7 @@ def test_two_owners_naming_one_number_in_two_forms_must_agree():
     )
     assert report.stopped and writes(sim) == 0
     assert messages(report) == [
-        "b: workspaces[0].numbers[0]: it is the same number (id %s) as a: workspaces[0].numbers[0]; "
+        "workspaces[1].numbers[0]: it is the same number (id %s) as workspaces[0].numbers[0]; "
         "state 'absent' here, 'present' there; list it the same way, or in one place only"
         % N101
     ]

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Voice channels and their status. Internal.
+
+A connector's channel id alone does not make a working channel: Bird documents a channel
+status, ``active | pending | setting-up | failed | inactive | deleted | warning``, and may
+add values. :func:`verdict` says what each means for a run; :class:`Channels` indexes a
+workspace's channels (one list read, filtered to the platform) by id and by connector.
+"""
+
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    workspace_path,
+)
+
+CHANNEL_PAGE_LIMIT = 1000
+
+# What a status means for a run.
+USABLE = "usable"  # active
+NOT_YET = "not yet"  # still being set up: wait for it
+DEGRADED = "degraded"  # inactive, warning, or a status this collection does not know: a warning
+BROKEN = "broken"  # failed, deleted: the entry fails
+
+_VERDICTS = {
+    "active": USABLE,
+    "pending": NOT_YET,
+    "setting-up": NOT_YET,
+    "failed": BROKEN,
+    "deleted": BROKEN,
+    "inactive": DEGRADED,
+    "warning": DEGRADED,
+}
+
+
+def verdict(status):
+    """USABLE, NOT_YET, DEGRADED or BROKEN for a channel status (any other value is DEGRADED)."""
+    return _VERDICTS.get(status, DEGRADED)
+
+
+def channel_status(channel):
+    """The channel's status as Bird gives it (None when it gives none)."""
+    value = channel.get("status") if isinstance(channel, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def describe(number, connector_id, channel_id, status, verb="is"):
+    """How messages name a channel: its number, connector, id and status."""
+    return "number %s: Voice channel %s (connector %s) %s %r" % (
+        number,
+        channel_id,
+        connector_id,
+        verb,
+        status,
+    )
+
+
+BROKEN_HINT = (
+    "it cannot carry calls. Set replace_failed to delete its connector and create a new one (the "
+    "channel id changes), or repair it in Bird"
+)
+
+
+def degraded_warning(number, connector_id, channel_id, status):
+    known = status in _VERDICTS
+    return "%s%s: calls may not work; check it in Bird" % (
+        describe(number, connector_id, channel_id, status),
+        "" if known else ", a status this collection does not know",
+    )
+
+
+class Channels:
+    """A workspace's channels of one platform, by channel id and by connector id."""
+
+    def __init__(self, channels, platform):
+        self.by_id = {}
+        self.by_connector = {}
+        for channel in channels:
+            if channel.get("platformId") not in (None, platform):
+                continue  # the platform filter is not taken on trust
+            self.by_id[channel["id"]] = channel
+            connector = channel.get("connectorId")
+            if isinstance(connector, str) and connector:
+                self.by_connector[connector] = channel
+
+    def of(self, connector_id, channel_id=None):
+        """The channel of a connector (by its channel id, else by the channel's connectorId), or None."""
+        return self.by_id.get(channel_id) or self.by_connector.get(connector_id)
+
+
+def read_channels(client, workspace_id, platform):
+    """The :class:`Channels` of a workspace's platform (every page)."""
+    return Channels(
+        client.list_all(
+            workspace_path(workspace_id, "channels"),
+            params={"platform": platform},
+            limit=CHANNEL_PAGE_LIMIT,
+        ),
+        platform,
+    )
