@@ -10,9 +10,17 @@ add values. :func:`verdict` says what each means for a run; :class:`Channels` in
 workspace's channels (one list read, filtered to the platform) by id and by connector.
 """
 
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._http import (
     workspace_path,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    connector_channel_id,
+    connector_id,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._steps import REPLACE
 
 CHANNEL_PAGE_LIMIT = 1000
 
@@ -98,3 +106,75 @@ def read_channels(client, workspace_id, platform):
         ),
         platform,
     )
+
+
+def check_channels(client, plan, channels, platform, pmap):
+    """Read the status of every present number's existing channel (one list read, unless
+    ``channels`` were read already): a broken one fails its entry or, with replace_failed, is
+    replaced; a degraded one gives a warning. A channel the list does not show is read on its own.
+    """
+    adopted = [
+        s
+        for s in plan.steps
+        if s.state == "present" and s.before is not None and s.failure is None
+    ]
+    if not adopted:
+        return
+    channels = channels or read_channels(client, plan.workspace_id, platform)
+    for step in adopted:
+        step.channel = channels.of(
+            connector_id(step.before), connector_channel_id(step.before)
+        )
+    unlisted = [
+        s for s in adopted if s.channel is None and connector_channel_id(s.before)
+    ]
+    for step, channel in zip(
+        unlisted, pmap(lambda s: _get_channel(client, plan.workspace_id, s), unlisted)
+    ):
+        step.channel = channel
+    for step in adopted:
+        channel_id = connector_channel_id(step.before) or (step.channel or {}).get("id")
+        if channel_id and step.channel is None:
+            problem = (
+                "number %s: connector %s names Voice channel %s, which Bird does not know (HTTP 404)"
+                % (step.given, connector_id(step.before), channel_id)
+            )
+        elif step.channel is None or verdict(channel_status(step.channel)) in (
+            USABLE,
+            NOT_YET,
+        ):
+            continue
+        elif verdict(channel_status(step.channel)) == DEGRADED:
+            plan.warnings.append(
+                step.prefix
+                + degraded_warning(
+                    step.given,
+                    connector_id(step.before),
+                    channel_id,
+                    channel_status(step.channel),
+                )
+            )
+            continue
+        else:
+            problem = describe(
+                step.given,
+                connector_id(step.before),
+                channel_id,
+                channel_status(step.channel),
+            )
+        if plan.group.replace_failed:
+            step.action = REPLACE
+        else:
+            step.fail("%s: %s" % (problem, BROKEN_HINT))
+
+
+def _get_channel(client, workspace_id, step):
+    """A channel by id, or None when Bird does not know it."""
+    try:
+        return client.get(
+            workspace_path(workspace_id, "channels", connector_channel_id(step.before))
+        )
+    except BirdAPIError as err:
+        if err.status != 404:
+            raise
+    return None

@@ -14,15 +14,7 @@ write, and so does ``max_deletions``.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._channels import (
-    BROKEN_HINT,
-    DEGRADED,
-    NOT_YET,
-    USABLE,
-    channel_status,
-    degraded_warning,
-    describe,
-    read_channels,
-    verdict,
+    check_channels,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._desired import (
     listing_conflict,
@@ -35,7 +27,6 @@ from ansible_collections.bird.engagements.plugins.module_utils._http import (
     workspace_path,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
-    connector_channel_id,
     connector_id,
     connector_number_id,
     connector_template_ref,
@@ -78,6 +69,13 @@ class Planner:
         try:
             self._plan(plan)
         except BirdAPIError as err:
+            if err.status == 404 and err.path == workspace_path(
+                group.workspace_id, "connectors"
+            ):
+                err.hint = (
+                    "Bird does not know this workspace: check workspace_id, and that the access key "
+                    "belongs to the organization of that workspace"
+                )
             plan.failure = Failure.from_api(err, "workspace %s: " % group.workspace_id)
             for step in plan.steps:
                 step.skipped = step.skipped or UNREAD
@@ -100,84 +98,8 @@ class Planner:
             plan.steps.extend(self._every_voice_number(plan, voice, book))
         if group.exclusive:
             plan.steps.extend(self._exclusive(plan, voice, book))
-        self._check_channels(plan, voice)
+        check_channels(self.client, plan, voice.channels, self.slug, self.pmap)
         self._guard(plan)
-
-    # -- the channels of the connectors found ----------------------------------------------
-    def _check_channels(self, plan, voice):
-        """Read the status of every present number's existing channel (one list read): a failed one
-        fails its entry or, with replace_failed, is replaced; a degraded one gives a warning.
-        """
-        adopted = [
-            s
-            for s in plan.steps
-            if s.state == "present" and s.before is not None and s.failure is None
-        ]
-        if not adopted:
-            return
-        channels = voice.channels or read_channels(
-            self.client, plan.workspace_id, self.slug
-        )
-        unlisted = [
-            s
-            for s in adopted
-            if channels.of(connector_id(s.before), connector_channel_id(s.before))
-            is None
-            and connector_channel_id(s.before)
-        ]
-        # A channel the list does not show is read on its own: a 404 says it is gone.
-        for step, channel in zip(
-            unlisted, self.pmap(lambda s: self._get_channel(plan, s), unlisted)
-        ):
-            step.channel = channel
-            if channel is None:
-                step.fail(
-                    "number %s: connector %s names Voice channel %s, which Bird does not know (HTTP 404): %s"
-                    % (
-                        step.given,
-                        connector_id(step.before),
-                        connector_channel_id(step.before),
-                        BROKEN_HINT,
-                    )
-                )
-                if plan.group.replace_failed:
-                    step.failure, step.action = None, REPLACE
-        for step in [s for s in adopted if s.failure is None and s.action is None]:
-            connector = step.before
-            step.channel = step.channel or channels.of(
-                connector_id(connector), connector_channel_id(connector)
-            )
-            status = channel_status(step.channel)
-            if step.channel is None or verdict(status) in (USABLE, NOT_YET):
-                continue
-            described = describe(
-                step.given, connector_id(connector), step.channel.get("id"), status
-            )
-            if verdict(status) == DEGRADED:
-                plan.warnings.append(
-                    step.prefix
-                    + degraded_warning(
-                        step.given,
-                        connector_id(connector),
-                        step.channel.get("id"),
-                        status,
-                    )
-                )
-            elif plan.group.replace_failed:
-                step.action = REPLACE
-            else:
-                step.fail("%s: %s" % (described, BROKEN_HINT))
-
-    def _get_channel(self, plan, step):
-        channel_id = connector_channel_id(step.before)
-        try:
-            return self.client.get(
-                workspace_path(plan.workspace_id, "channels", channel_id)
-            )
-        except BirdAPIError as err:
-            if err.status != 404:
-                raise
-        return None
 
     # -- which number, and which connector ---------------------------------------------
     def _resolve(self, steps, voice, book):

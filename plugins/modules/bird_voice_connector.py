@@ -81,8 +81,8 @@ options:
     default: false
   wait:
     description:
-      - Wait until Bird has set up the connector's channel (installation is asynchronous): until its status is
-        V(active), or until it ends V(failed) (the task then fails) or V(inactive), V(warning) or a status this
+      - Wait until Bird has set up the connector's channel (installation is asynchronous), that is until its status
+        is V(active), or until it ends V(failed) (the task then fails) or V(inactive), V(warning) or a status this
         module does not know (a warning). With V(false), RV(channel_id) may be V(null) right after a create.
     type: bool
     default: true

@@ -107,8 +107,8 @@ options:
       replace_failed:
         description:
           - Replace the connectors of this workspace whose channel Bird reports V(failed) or V(deleted) (or no longer
-            knows): delete each and create a new one, with a new channel id. Without it, such a channel fails its
-            entry. Replacements count against O(workspaces[].max_deletions).
+            knows), deleting each and creating a new one, with a new channel id. Without it, such a channel fails
+            its entry. Replacements count against O(workspaces[].max_deletions).
         type: bool
         default: false
       max_deletions:
@@ -134,8 +134,8 @@ options:
     default: voice-messagebird:1
   wait:
     description:
-      - Wait until the channel of every new connector is set up: V(active), or ended V(failed) (its entry fails) or
-        V(inactive), V(warning) or a status this module does not know (a warning).
+      - Wait until the channel of every new connector is set up, that is V(active), or ended V(failed) (its entry
+        fails) or V(inactive), V(warning) or a status this module does not know (a warning).
     type: bool
     default: true
   wait_timeout:
@@ -264,8 +264,8 @@ results:
       returned: always
     msg:
       description:
-        - What happened to this number (V(created), V(deleted), V(unchanged)), why it failed, or why its action
-          was not carried out (C(not carried out: ...)).
+        - 'What happened to this number (V(created), V(deleted), V(unchanged)), why it failed, or why its action
+          was not carried out (V(not carried out: <why>\)).'
       type: str
       returned: always
     status:

@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The role in a play over several inventory hosts, each with its own ``voice_channels_workspaces``,
-under the play's ``become`` (which cannot work on this machine: a task that used it would fail).
+"""The role in plays over several inventory hosts, each with its own ``voice_channels_workspaces``.
 
-All hosts' entries are provisioned in one module run on the controller: a number that two hosts
-list is created once, each host's ``voice_channels_provisioned`` holds its own entries, and
-entries that conflict fail before any write.
+Two teams share a workspace with ``exclusive: true``. Whatever shrinks the play batch
+(``--limit``, ``serial: 1``, a host that failed before the role), no run deletes a connector
+of a number another inventory host lists, nor recreates one; check mode predicts the same.
+Hosts that give the role different settings (their own access keys) stop the play before any
+write. A number two hosts list is created once, and entries that conflict fail before any
+write. The plays run under the play's ``become``, which cannot work here: the role never uses it.
 """
 
 from __future__ import annotations
@@ -37,8 +39,31 @@ from ansible_collections.bird.engagements.tests.support.simulators import (
     start_sim,
 )
 
+# A voice number nobody lists, with a connector: exclusive removes it, and nothing else.
+EXTRA = "+31201230105"
+EXTRA_ID = "b1b2c3d4-0001-4000-8000-000000000105"
+TEAMS: dict = {
+    "team-a": [
+        dict(
+            workspace_id=WS1,
+            exclusive=True,
+            numbers=[dict(phone_number=WS1_VOICE[0]), dict(phone_number=WS1_VOICE[1])],
+        )
+    ],
+    "team-b": [
+        dict(
+            workspace_id=WS1.upper(),
+            exclusive=True,
+            numbers=[
+                dict(phone_number_id=number_id(WS1_VOICE[2])),
+                dict(phone_number=WS1_VOICE[3]),
+            ],
+        )
+    ],
+}
+TEAM_B_IDS = sorted(number_id(n) for n in WS1_VOICE[2:])
 SHARED = WS1_VOICE[1]
-HOSTS: dict = {
+FRESH: dict = {
     "voice-a": [
         dict(
             workspace_id=WS1,
@@ -54,28 +79,27 @@ HOSTS: dict = {
             ],
         )
     ],
-    # The same workspace in capitals, and another workspace.
     "voice-c": [
         dict(workspace_id=WS2, numbers=[dict(phone_number=WS2_VOICE[0])]),
         dict(workspace_id=WS1.upper(), numbers=[dict(phone_number=WS1_VOICE[3])]),
     ],
 }
-CONFLICTING = {
+CONFLICTING: dict = {
     "voice-a": [dict(workspace_id=WS1, numbers=[dict(phone_number=WS1_VOICE[0])])],
     "voice-b": [
         dict(
             workspace_id=WS1, numbers=[dict(phone_number=WS1_VOICE[0], state="absent")]
         )
     ],
-    "voice-c": [dict(workspace_id=WS2, numbers=[dict(phone_number=WS2_VOICE[0])])],
 }
 MODULE_TASK = "TASK [%s : Ensure the Voice connectors of the listed numbers]" % ROLE
+SECRET_KEYS = {"team-a": "key-of-team-a-S3CRET", "team-b": "key-of-team-b-S3CRET"}
 
 
-def inventory(path, hosts):
+def inventory(path, hosts, extra_vars=None):
     """Hosts on the local connection, whose become (to another user) cannot work here."""
     host_vars = dict(
-        (name, dict(voice_channels_workspaces=workspaces))
+        (name, dict(voice_channels_workspaces=workspaces, **(extra_vars or {}).get(name, {})))
         for name, workspaces in hosts.items()
     )
     with open(path, "w", encoding="utf-8") as handle:
@@ -97,58 +121,55 @@ def inventory(path, hosts):
     return path
 
 
-def play(path, out_dir):
-    return write_plays(
-        path,
-        [
+def play(path, out_dir, serial=None, fail_first=None):
+    """The role over every host (``serial`` if given), after a task that fails ``fail_first``."""
+    tasks = []
+    if fail_first:
+        tasks.append(
             {
-                "name": "Every host its Voice channels",
-                "hosts": "all",
-                "gather_facts": False,
-                "become": True,
-                "tasks": [
-                    {
-                        "name": "Show that the play's become is on and fails here",
-                        "ansible.builtin.command": "true",
-                        "register": "become_probe",
-                        "ignore_errors": True,
-                        "run_once": True,
-                    },
-                    {
-                        "name": "Provision",
-                        "block": [
-                            {
-                                "name": "The role",
-                                "ansible.builtin.include_role": {"name": ROLE},
-                            }
-                        ],
-                        "rescue": [
-                            {
-                                "name": "Keep the failure",
-                                "ansible.builtin.set_fact": {
-                                    # A run_once task's failure fails every host; only the host that ran it has the result.
-                                    "role_failure": "{{ ansible_failed_result | default({'failed': true, 'ran_elsewhere': true}) }}"
-                                },
-                            }
-                        ],
-                    },
-                    {
-                        "name": "Save what each host got",
-                        "become": False,
-                        "delegate_to": "localhost",
-                        "ansible.builtin.copy": {
-                            "dest": "%s/{{ inventory_hostname }}.json" % out_dir,
-                            "mode": "0600",
-                            "content": (
-                                "{{ {'provisioned': voice_channels_provisioned | default(None), 'failure': role_failure "
-                                "| default(None), 'probe': become_probe} | to_json }}"
-                            ),
-                        },
-                    },
-                ],
+                "name": "A task that fails on one host before the role",
+                "ansible.builtin.fail": {"msg": "failed before the role"},
+                "when": "inventory_hostname == %r" % fail_first,
             }
-        ],
-    )
+        )
+    tasks += [
+        {
+            "name": "Provision",
+            "block": [{"name": "The role", "ansible.builtin.include_role": {"name": ROLE}}],
+            "rescue": [
+                {
+                    "name": "Keep the failure",
+                    "ansible.builtin.set_fact": {
+                        "role_failure": "{{ ansible_failed_result | default({'failed': true}) }}"
+                    },
+                }
+            ],
+        },
+        {
+            "name": "Save what each host got",
+            "become": False,
+            "check_mode": False,
+            "delegate_to": "localhost",
+            "ansible.builtin.copy": {
+                "dest": "%s/{{ inventory_hostname }}.json" % out_dir,
+                "mode": "0600",
+                "content": (
+                    "{{ {'provisioned': voice_channels_provisioned | default(None), "
+                    "'failure': role_failure | default(None)} | to_json }}"
+                ),
+            },
+        },
+    ]
+    spec = {
+        "name": "Every host its Voice channels",
+        "hosts": "all",
+        "gather_facts": False,
+        "become": True,
+        "tasks": tasks,
+    }
+    if serial:
+        spec["serial"] = serial
+    return write_plays(path, [spec])
 
 
 def saved(out_dir, hosts):
@@ -161,51 +182,143 @@ def saved(out_dir, hosts):
     return found
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    """Both plays at once, each against its own simulator: the shared numbers, and the conflicting entries."""
-    jobs = []
-    for name, hosts in (("shared", HOSTS), ("conflicting", CONFLICTING)):
-        tmp = tmp_path_factory.mktemp(name)
-        jobs.append((name, hosts, str(tmp), start_sim(channel_delay=0.2)))
-
-    def one(job):
-        name, hosts, tmp, sim = job
-        path = play(os.path.join(tmp, "play.json"), tmp)
-        run = run_playbook(
-            path,
-            ansible_env(sim),
-            args=["-i", inventory(os.path.join(tmp, "hosts.json"), hosts)],
-        )
-        return name, (run, saved(tmp, hosts), sim.stats(), sim.state())
-
-    try:
-        return dict(parallel(one, jobs, workers=2))
-    finally:
-        for job in jobs:
-            job[3].stop()
+def teams_sim():
+    """Every listed number of both teams has its connector, and so has a number nobody lists."""
+    sim = start_sim(channel_delay=0.1)
+    sim.add_number(WS1, EXTRA, id=EXTRA_ID)
+    for e164 in WS1_VOICE + [EXTRA]:
+        sim.insert_connector(WS1, number_id(e164) if e164 != EXTRA else EXTRA_ID)
+    return sim
 
 
-def test_each_host_gets_its_own_numbers_and_a_shared_number_is_created_once_without_become(
+def voice_connectors(sim):
+    """``{number id: connector id}`` of the workspace's Voice connectors."""
+    return dict(
+        (number, ids[0])
+        for (ws, number), ids in connectors_by_number(sim.state()).items()
+        if ws == WS1
+    )
+
+
+# Each scenario: (hosts, extra host vars, play options, ansible-playbook args, runs).
+SCENARIOS = {
+    "all hosts": (TEAMS, None, {}, [], 1),
+    "--limit team-a": (TEAMS, None, {}, ["--limit", "team-a"], 1),
+    "serial 1, twice": (TEAMS, None, {"serial": 1}, [], 2),
+    "team-b failed before the role": (TEAMS, None, {"fail_first": "team-b"}, [], 1),
+    "per-host access keys": (
+        TEAMS,
+        dict((h, {"voice_channels_access_key": k}) for h, k in SECRET_KEYS.items()),
+        {},
+        [],
+        1,
+    ),
+    "fresh, a shared number": (FRESH, None, {}, [], 1),
+    "conflicting entries": (CONFLICTING, None, {}, [], 1),
+}
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["apply", "check"])
+def outcomes(request, tmp_path_factory):
+    """Every scenario, each against its own simulator, in a real run or in check mode."""
+    check = request.param
+
+    def one(item):
+        name, (hosts, extra, options, args, runs) = item
+        tmp = str(tmp_path_factory.mktemp(re.sub(r"\W+", "-", name)))
+        sim = teams_sim() if hosts is TEAMS else start_sim(channel_delay=0.1)
+        try:
+            before = voice_connectors(sim)
+            path = play(os.path.join(tmp, "play.json"), tmp, **options)
+            hosts_file = inventory(os.path.join(tmp, "hosts.json"), hosts, extra)
+            runs_done = [
+                run_playbook(
+                    path,
+                    ansible_env(sim),
+                    args=["-i", hosts_file] + args + (["--check"] if check else []),
+                )
+                for dummy in range(runs)
+            ]
+            return name, dict(
+                runs=runs_done,
+                results=saved(tmp, hosts),
+                before=before,
+                after=voice_connectors(sim),
+                stats=sim.stats(),
+                state=sim.state(),
+            )
+        finally:
+            sim.stop()
+
+    return check, dict(parallel(one, SCENARIOS.items(), workers=3))
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["all hosts", "--limit team-a", "serial 1, twice", "team-b failed before the role"],
+)
+def test_no_run_deletes_or_recreates_what_another_inventory_host_lists(outcomes, scenario):
+    check, found = outcomes
+    got = found[scenario]
+    for run in got["runs"]:
+        if scenario.startswith("team-b failed"):
+            assert run.rc == 2 and "failed before the role" in run.stdout, run
+        else:
+            assert run.rc == 0, run
+    listed = dict((n, c) for n, c in got["before"].items() if n != EXTRA_ID)
+    if check:
+        assert got["stats"]["writes"] == 0 and got["after"] == got["before"]
+    else:
+        # Every listed number keeps its connector (and channel): only the unlisted one went, once.
+        assert got["after"] == listed, (got["before"], got["after"])
+        assert got["stats"]["writes_applied"] == 1, got["stats"]
+    # What each host that ran the role was told: team-b's numbers are never to be deleted.
+    for host, result in got["results"].items():
+        assert result["failure"] is None, (host, result)
+        rows = result["provisioned"]
+        deleted = [r["phone_number_id"] for r in rows if r["action"] == "delete"]
+        assert deleted in ([], [EXTRA_ID]), rows
+        assert all(r["channel_status"] == "active" for r in rows if r["state"] == "present")
+    if scenario == "--limit team-a":
+        assert sorted(got["results"]) == ["team-a"]
+    if scenario.startswith("team-b failed"):
+        assert sorted(got["results"]) == ["team-a"]
+
+
+def test_hosts_with_their_own_access_keys_stop_before_any_write_naming_the_setting(
     outcomes,
 ):
-    run, results, stats, state = outcomes["shared"]
-    assert run.rc == 0 and sorted(results) == sorted(HOSTS), run
-    for host, result in results.items():
-        assert result["probe"]["failed"], (
-            "the play's become works here, so this test proves nothing: %s" % result
-        )
-        assert result["failure"] is None, result["failure"]
+    dummy, found = outcomes
+    got = found["per-host access keys"]
+    (run,) = got["runs"]
+    assert got["stats"]["total"] == 0, run
+    message = (
+        "voice_channels_access_key differs between team-a and team-b. Give those hosts the same value"
+    )
+    assert message in run.stdout, run.stdout
+    assert "Nothing was changed" in run.stdout
+    # Every host stops there: the module task never ran.
+    assert MODULE_TASK not in run.stdout
+    assert all(r["failure"] and r["provisioned"] is None for r in got["results"].values())
+    for key in SECRET_KEYS.values():
+        assert key not in run.stdout + run.stderr
+
+
+def test_a_number_two_hosts_list_is_created_once_and_each_host_gets_its_own_rows(
+    outcomes,
+):
+    check, found = outcomes
+    got = found["fresh, a shared number"]
+    (run,) = got["runs"]
+    assert run.rc == 0 and sorted(got["results"]) == sorted(FRESH), run
     # One module run, on the controller, for every host.
     module_task = run.stdout.split(MODULE_TASK, 1)[1].split("\nTASK [", 1)[0]
     assert re.findall(r"^(?:changed|ok): \[[^]]+\]", module_task, re.M) == [
         "changed: [voice-a -> localhost]"
     ], module_task
-    # Each host's fact holds its own entries, in its order.
-    for host, workspaces in HOSTS.items():
-        rows = results[host]["provisioned"]
-        assert [r["owner"] for r in rows] == [host] * len(rows)
-        e164 = dict((number_id(n), n) for n in WS1_VOICE + WS2_VOICE)
+    e164 = dict((number_id(n), n) for n in WS1_VOICE + WS2_VOICE)
+    for host, workspaces in FRESH.items():
+        rows = got["results"][host]["provisioned"]
         wanted = [
             (
                 w["workspace_id"].lower(),
@@ -216,56 +329,41 @@ def test_each_host_gets_its_own_numbers_and_a_shared_number_is_created_once_with
         ]
         assert [(r["workspace_id"], r["phone_number"]) for r in rows] == wanted, rows
         for row in rows:
-            assert (
-                row["state"] == "present"
-                and not row["failed"]
-                and row["action"] == "create"
-            ), row
-            assert row["origin"] == "listed" and row["changed"] is True, row
-            assert row["channel_id"] == channel_of(
-                state, row["workspace_id"], row["phone_number_id"]
-            ), row
-    # The shared number: one connector, the same for both hosts, created once.
+            assert row["action"] == "create" and row["changed"] is True, row
+            if not check:
+                assert row["channel_status"] == "active"
+                assert row["channel_id"] == channel_of(
+                    got["state"], row["workspace_id"], row["phone_number_id"]
+                ), row
+    if check:
+        assert got["stats"]["writes"] == 0
+        return
     shared = [
         r
         for host in ("voice-a", "voice-b")
-        for r in results[host]["provisioned"]
+        for r in got["results"][host]["provisioned"]
         if r["phone_number"] == SHARED
     ]
-    assert (
-        len(shared) == 2
-        and len(set((r["connector_id"], r["channel_id"]) for r in shared)) == 1
-    ), shared
-    assert duplicates(state) == {}
-    assert sorted(connectors_by_number(state)) == sorted(
-        [(WS1, number_id(n)) for n in WS1_VOICE] + [(WS2, number_id(WS2_VOICE[0]))]
-    )
-    assert (
-        stats["by_route"]["POST /workspaces/{ws}/connectors"] == 5
-        and stats["writes_applied"] == 5
-    ), stats
+    assert len(set((r["connector_id"], r["channel_id"]) for r in shared)) == 1
+    assert duplicates(got["state"]) == {}
+    assert got["stats"]["writes_applied"] == 5, got["stats"]
+    # The role shows each new connector's number and channel id.
+    for row in got["results"]["voice-a"]["provisioned"]:
+        assert "%s (workspace %s): new Voice channel %s" % (
+            row["phone_number"],
+            row["workspace_id"],
+            row["channel_id"],
+        ) in run.stdout
 
 
-def test_hosts_whose_entries_conflict_fail_before_any_write_naming_both(outcomes):
-    run, results, stats, dummy = outcomes["conflicting"]
-    assert run.rc == 0 and sorted(results) == sorted(
-        CONFLICTING
-    ), run  # the play rescues the failure to look at it
-    assert stats["writes"] == 0, stats
-    for host, result in results.items():
-        assert result["failure"] and result["failure"]["failed"], (host, result)
-        # A failed run's rows are published too (this one stopped before it had any), on the host
-        # that ran the run_once task; the others fail with it without running the always section.
-        if result["failure"].get("ran_elsewhere"):
-            assert result["provisioned"] is None, result
-        else:
-            assert result["provisioned"] == [], result
-    assert [
-        h for h, r in sorted(results.items()) if not r["failure"].get("ran_elsewhere")
-    ] == ["voice-a"], results
-    msg = results["voice-a"]["failure"]["msg"]
+def test_hosts_whose_entries_conflict_fail_before_any_write(outcomes):
+    dummy, found = outcomes
+    got = found["conflicting entries"]
+    (run,) = got["runs"]
+    assert got["stats"]["writes"] == 0, got["stats"]
+    msg = got["results"]["voice-a"]["failure"]["msg"]
     assert msg.startswith("nothing was changed: "), msg
     assert (
-        "voice-b: workspaces[0].numbers[0]: conflicts with voice-a: workspaces[0].numbers[0] for number %s: "
-        "state 'absent' here, 'present' there" % WS1_VOICE[0]
+        "the same number (%s) is also listed as workspaces[0].numbers[0]; state 'absent' here, "
+        "'present' there" % WS1_VOICE[0]
     ) in msg, msg
