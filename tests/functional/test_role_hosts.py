@@ -224,8 +224,8 @@ def outcomes(request, tmp_path_factory):
     check = request.param
 
     def one(item):
-        name, (hosts, extra, options, args, runs) = item
-        tmp = str(tmp_path_factory.mktemp(re.sub(r"\W+", "-", name)))
+        index, (name, (hosts, extra, options, args, runs)) = item
+        tmp = str(tmp_path_factory.mktemp("scenario%d" % index))
         sim = teams_sim() if hosts is TEAMS else start_sim(channel_delay=0.1)
         try:
             before = voice_connectors(sim)
@@ -250,7 +250,7 @@ def outcomes(request, tmp_path_factory):
         finally:
             sim.stop()
 
-    return check, dict(parallel(one, SCENARIOS.items(), workers=3))
+    return check, dict(parallel(one, list(enumerate(SCENARIOS.items())), workers=3))
 
 
 @pytest.mark.parametrize(
