@@ -17,6 +17,11 @@ Without a server: ``BirdSimulator(config).session()`` (see transport.py). The co
 
 from __future__ import annotations
 
+from .capabilities import (
+    CAPABILITY_FORMAT_CHOICES,
+    CAPABILITY_FORMATS,
+    render_capabilities,
+)
 from .cli import build_parser, config_from_args, main
 from .config import (
     CONFIG_DEFAULTS,
@@ -26,9 +31,8 @@ from .config import (
     validate_config,
 )
 from .faults import FAULT_KINDS, MALFORMED_MODES
-from .shapes import CAPABILITY_FORMAT_CHOICES, CAPABILITY_FORMATS, render_capabilities
+from .seed import DEFAULT_TEMPLATE, GENERATED_NAMESPACE, generated_ids
 from .simulator import BirdSimulator, run_simulator
-from .state import DEFAULT_TEMPLATE, GENERATED_NAMESPACE, generated_ids
 from .tls import generate_self_signed_cert
 
 __all__ = [

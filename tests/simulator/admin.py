@@ -8,8 +8,8 @@ import json
 from urllib.parse import parse_qs, unquote
 
 from .checks import as_bool, as_int
+from .seed import DEFAULT_TEMPLATE
 from .shapes import Response, error
-from .state import DEFAULT_TEMPLATE
 
 # route -> methods; "{id}" stands for one path segment
 ROUTES = {
@@ -22,10 +22,11 @@ ROUTES = {
     "/faults": ("GET", "POST", "DELETE"),
     "/connectors": ("POST",),
     "/connectors/{id}": ("DELETE",),
+    "/channels/{id}": ("POST",),
     "/numbers": ("POST",),
     "/requests": ("GET",),
 }
-JSON_BODY_ROUTES = ("/config", "/faults", "/connectors", "/numbers")
+JSON_BODY_ROUTES = ("/config", "/faults", "/connectors", "/numbers", "/channels/{id}")
 INSERT_CONNECTOR_KEYS = (
     "workspace_id",
     "phone_number_id",
@@ -41,8 +42,8 @@ def _route(path):
     """(route template, item id or None) of an admin path."""
     route = path.rstrip("/")[len("/_sim") :] or "/"
     head, sep, item = route.rpartition("/")
-    if sep and head == "/connectors" and item:
-        return "/connectors/{id}", unquote(item)
+    if sep and head in ("/connectors", "/channels") and item:
+        return head + "/{id}", unquote(item)
     return route, None
 
 
@@ -125,7 +126,10 @@ def _answer(sim, method, route, item_id, body, params):
 
 
 def _change_data(sim, route, item_id, body, params):
-    """The admin changes behind the client's back: insert or delete a connector, add a number."""
+    """The admin changes behind the client's back: insert or delete a connector, add a number, set a channel's status."""
+    if route == "/channels/{id}":
+        body = _object_body(body, ("status",), ("status",))
+        return Response(200, sim.set_channel_status(item_id, body["status"]))
     if route == "/connectors/{id}":
         return Response(
             200, sim.delete_connector(params.get("workspace_id") or None, item_id)

@@ -12,19 +12,19 @@ import json
 import time
 from urllib.parse import parse_qs, unquote
 
+from .capabilities import can_carry_voice
+from .channels import final_status, listed, render_channel, status_at, visible
 from .faults import malformed_body
-from .paging import cut_page, list_envelope, parse_limit
+from .paging import cut_page, list_envelope, list_limit
+from .seed import VOICE_TEMPLATE_PREFIX
 from .shapes import (
     Response,
     error,
     list_item_ids,
-    ready,
-    render_channel,
     render_connector,
     render_number,
     slug,
 )
-from .state import VOICE_TEMPLATE_PREFIX
 
 CREATE_PROPERTIES = (
     "name",
@@ -99,25 +99,33 @@ def _validate_create(body):
     return name, template, arguments, conv_status, None
 
 
-def _voice_number(ws, phone_number_id):
-    """(number, None) for a voice connector's phoneNumberId, or (None, error response)."""
+def _voice_number(ws, phone_number_id, voiceless_create):
+    """(number, voiceless, None) for a voice connector's phoneNumberId, or (None, None, error response).
+
+    A number without voice is refused, or with voiceless_create "fail_channel" accepted (its channel ends failed).
+    """
     field = "arguments.phoneNumberId"
     if not isinstance(phone_number_id, str) or not phone_number_id:
         problem = (
             "required for this connector template: the id of a number of the workspace"
         )
-        number = None
     else:
         number = ws["numbers"].get(phone_number_id)
         if number is None:
             problem = f"phone number {phone_number_id} was not found in this workspace"
-        elif "voice" not in number["capabilities"]:
+        elif can_carry_voice(number):
+            return number, False, None
+        elif voiceless_create == "fail_channel":
+            return number, True, None
+        else:
             problem = (
                 f'phone number {number["number"]} does not have the voice capability'
             )
-        else:
-            return number, None
-    return None, error(422, "the connector arguments are not valid", {field: [problem]})
+    return (
+        None,
+        None,
+        error(422, "the connector arguments are not valid", {field: [problem]}),
+    )
 
 
 class Endpoints:
@@ -132,6 +140,7 @@ class Endpoints:
             key: values[0]
             for key, values in parse_qs(ctx.query, keep_blank_values=True).items()
         }
+        self.purge()
         if resource == "connectors":
             if item_id is None:
                 if ctx.method == "POST":
@@ -150,6 +159,11 @@ class Endpoints:
         if number is None:
             return error(404, f"number {item_id} not found")
         return Response(200, render_number(number, cfg, single=True))
+
+    def purge(self):
+        """Carry out the delayed deletes (delete_delay) that are due, before a request looks at the state."""
+        with self.lock:
+            self.store.purge(time.time())
 
     def _render(self, connector, cfg, now, ids="both", template_fields="full"):
         return render_connector(
@@ -181,9 +195,11 @@ class Endpoints:
         if refusal:
             return refusal
         phone_number_id = arguments.get("phoneNumberId")
-        number = None
+        number, voiceless = None, False
         if template.startswith(VOICE_TEMPLATE_PREFIX):
-            number, refusal = _voice_number(ws, phone_number_id)
+            number, voiceless, refusal = _voice_number(
+                ws, phone_number_id, cfg["voiceless_create"]
+            )
             if refusal:
                 return refusal
         elif isinstance(phone_number_id, str):
@@ -191,7 +207,8 @@ class Endpoints:
         rendered = None
         with self.lock:
             if not (
-                isinstance(phone_number_id, str)
+                cfg["duplicate_refusal"]
+                and isinstance(phone_number_id, str)
                 and phone_number_id
                 and self.store.find_connectors(
                     ws["id"], template, phone_number_id, cfg["duplicate_scope"]
@@ -205,6 +222,9 @@ class Endpoints:
                     conv_status,
                     number,
                     cfg["channel_delay"],
+                    setup_seconds=cfg["channel_setup_seconds"],
+                    final=final_status(cfg, number, voiceless),
+                    list_delay=cfg["list_delay"],
                 )
                 ctx.applied = True
                 rendered = self._render(connector, cfg, time.time())
@@ -217,17 +237,18 @@ class Endpoints:
         return Response(201, rendered)
 
     def get_connector(self, cfg, ws, connector_id):
+        ids = "null" if cfg["get_item_ids"] == "null" else "both"
         with self.lock:
             connector = ws["connectors"].get(connector_id)
-            rendered = self._render(connector, cfg, time.time()) if connector else None
+            rendered = (
+                self._render(connector, cfg, time.time(), ids) if connector else None
+            )
         if rendered is None:
             return error(404, f"connector {connector_id} not found")
         return Response(200, rendered)
 
     def list_connectors(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(
-            params, cfg["page_size"], 1, cfg["page_size_max"], clamp=True
-        )
+        limit, refusal = list_limit("connectors", params, cfg)
         if refusal:
             return refusal
         wanted = (
@@ -240,6 +261,8 @@ class Endpoints:
             items = []
             for connector in ws["connectors"].values():
                 template = connector["connectorTemplateRef"]
+                if connector.get("listedAt", 0) > now:
+                    continue  # list_delay: Bird lists a new connector only a while later
                 if (
                     wanted
                     and template != wanted
@@ -248,7 +271,9 @@ class Endpoints:
                     continue
                 items.append((connector["seq"], connector))
             items.sort(key=lambda item: item[0])
-            page, refusal = cut_page("connectors", items, params, limit)
+            page, refusal = cut_page(
+                "connectors", items, params, limit, cfg["page_token_style"]
+            )
             if refusal:
                 return refusal
             results = [
@@ -264,27 +289,36 @@ class Endpoints:
         return self._list_answer(ctx, cfg, page, results)
 
     def delete_connector(self, ctx, cfg, ws, connector_id):
+        keep = cfg["deleted_channel_visible"]
         with self.lock:
+            now = time.time()
             connector = ws["connectors"].get(connector_id)
             rendered = None
-            if connector is not None:
-                rendered = self._render(connector, cfg, time.time())
-                self.store.delete_connector(ws["id"], connector_id)
+            # A connector whose delete is under way is gone as far as another DELETE goes: 404, as when it is.
+            if connector is not None and connector.get("deleteAt") is None:
+                rendered = self._render(connector, cfg, now)
+                if cfg["delete_delay"] > 0:
+                    self.store.delete_later(
+                        ws["id"], connector_id, now + cfg["delete_delay"], keep
+                    )
+                else:
+                    self.store.delete_connector(ws["id"], connector_id, keep, now)
                 ctx.applied = True
         if rendered is None:
             return error(404, f"connector {connector_id} not found")
-        if cfg["delete_status"] == 200:
-            return Response(200, rendered)
-        return Response(204)
+        if cfg["delete_status"] == 204:
+            return Response(204)
+        return Response(cfg["delete_status"], rendered)
 
     # -- channels and numbers ---------------------------------------------------------
 
     def get_channel(self, ws, channel_id):
         with self.lock:
+            now = time.time()
             channel = ws["channels"].get(channel_id)
             rendered = (
-                render_channel(channel)
-                if channel and ready(channel["readyAt"], time.time())
+                render_channel(channel, now)
+                if channel and visible(channel, now)
                 else None
             )
         if rendered is None:
@@ -292,9 +326,7 @@ class Endpoints:
         return Response(200, rendered)
 
     def list_channels(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(
-            params, cfg["page_size"], 1, 1000, clamp=False, cap=cfg["page_size_max"]
-        )
+        limit, refusal = list_limit("channels", params, cfg)
         if refusal:
             return refusal
         platform = params.get("platform") or None
@@ -305,22 +337,22 @@ class Endpoints:
                 (
                     (c["seq"], c)
                     for c in ws["channels"].values()
-                    if ready(c["readyAt"], now)
+                    if listed(c, now)
                     and platform in (None, c["platformId"])
-                    and status in (None, c["status"])
+                    and status in (None, status_at(c, now))
                 ),
                 key=lambda item: item[0],
             )
-            page, refusal = cut_page("channels", items, params, limit)
+            page, refusal = cut_page(
+                "channels", items, params, limit, cfg["page_token_style"]
+            )
             if refusal:
                 return refusal
-            results = [render_channel(channel) for _seq, channel in page.items]
+            results = [render_channel(channel, now) for _seq, channel in page.items]
         return self._list_answer(ctx, cfg, page, results)
 
     def list_numbers(self, ctx, cfg, ws, params):
-        limit, refusal = parse_limit(
-            params, cfg["page_size"], 1, 99, clamp=False, cap=cfg["page_size_max"]
-        )
+        limit, refusal = list_limit("numbers", params, cfg)
         if refusal:
             return refusal
         term = (params.get("searchTerm") or "").replace(" ", "").lstrip("+")
@@ -334,7 +366,9 @@ class Endpoints:
                 ),
                 key=lambda item: item[0],
             )
-            page, refusal = cut_page("numbers", items, params, limit)
+            page, refusal = cut_page(
+                "numbers", items, params, limit, cfg["page_token_style"]
+            )
             if refusal:
                 return refusal
             results = [render_number(number, cfg) for _seq, number in page.items]

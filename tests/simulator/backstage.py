@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: Contributors to the bird.engagements collection
 """Changes made behind the client's back, as someone else (or Bird itself) would make them: a
-connector installed or removed, a number added. They are not API requests: not counted, not rate
-limited, never faulted. A part of :class:`BirdSimulator`, which holds the state and its lock.
+connector installed or removed, a number added, a channel's status changed. They are not API
+requests: not counted, not rate limited, never faulted. A part of :class:`BirdSimulator`, which
+holds the state and its lock.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import threading
 import time
 import uuid
 
+from .channels import final_status, render_channel
 from .checks import as_float
+from .seed import DEFAULT_TEMPLATE
 from .shapes import render_connector
-from .state import DEFAULT_TEMPLATE, Store
+from .state import Store
 
 
 def public_number(number):
@@ -54,7 +57,9 @@ class Backstage:
     ):
         """Insert a connector directly (as if someone else installed it); returns its API view.
 
-        Raises LookupError for an unknown workspace/number, or when one of the same platform exists and force is false.
+        Its channel follows the same configuration as an API create (channel_setup_seconds, channel_final_status...,
+        list_delay). Raises LookupError for an unknown workspace/number, or when one of the same platform exists,
+        force is false and duplicate_refusal is true.
         """
         ws = self._workspace(workspace_id)
         number = ws["numbers"].get(str(phone_number_id)) if phone_number_id else None
@@ -65,9 +70,11 @@ class Backstage:
         channel_delay = as_float("channel_delay", channel_delay)
         arguments = {"phoneNumberId": number["id"]} if number else {}
         with self._lock:
+            cfg = self._config
             if (
                 number
                 and not force
+                and cfg["duplicate_refusal"]
                 and self._store.find_connectors(
                     ws["id"], template, number["id"], self._config["duplicate_scope"]
                 )
@@ -84,15 +91,19 @@ class Backstage:
                 None,
                 number,
                 channel_delay,
+                setup_seconds=cfg["channel_setup_seconds"],
+                final=final_status(cfg, number),
+                list_delay=cfg["list_delay"],
             )
-            rendered = render_connector(connector, number, self._config, time.time())
+            rendered = render_connector(connector, number, cfg, time.time())
         self._persist()
         return rendered
 
     def delete_connector(self, workspace_id, connector_id):
         """Remove a connector and its channel behind the client's back (not an API write); returns its API view.
 
-        workspace_id None: look in every workspace. Raises LookupError if there is no such connector.
+        With deleted_channel_visible the channel stays, as "deleted". workspace_id None: look in every workspace.
+        Raises LookupError if there is no such connector.
         """
         workspaces = (
             [self._workspace(workspace_id)]
@@ -109,7 +120,11 @@ class Backstage:
                         self._config,
                         time.time(),
                     )
-                    self._store.delete_connector(ws["id"], connector["id"])
+                    self._store.delete_connector(
+                        ws["id"],
+                        connector["id"],
+                        self._config["deleted_channel_visible"],
+                    )
                     break
             else:
                 raise LookupError(f"connector {connector_id} not found")
@@ -142,3 +157,18 @@ class Backstage:
             added = self._store.add_number(ws["id"], entry)
         self._persist()
         return public_number(added)
+
+    def set_channel_status(self, channel_id, status):
+        """Give a channel (of any workspace) a new status now, as Bird would (any string); returns it as the API shows it.
+
+        A channel that is not assigned yet gets the status from its assignment on (and is shown as it will be then).
+        Raises LookupError if there is no such channel, ValueError for a status that is not a non-empty string.
+        """
+        if not isinstance(status, str) or not status:
+            raise ValueError(f"status: expected a non-empty string, got {status!r}")
+        with self._lock:
+            now = time.time()
+            _ws, channel = self._store.set_channel_status(str(channel_id), status, now)
+            rendered = render_channel(channel, max(now, channel["readyAt"] or now))
+        self._persist()
+        return rendered

@@ -10,9 +10,12 @@ import signal
 import sys
 import threading
 
+from .capabilities import CAPABILITY_FORMAT_CHOICES
 from .config import CONFIG_SPEC, SERVER_OPTIONS
-from .shapes import CAPABILITY_FORMAT_CHOICES, LIST_ITEM_IDS, LIST_ITEM_TEMPLATES
+from .paging import LIMIT_ABOVE_MAX
+from .shapes import LIST_ITEM_IDS, LIST_ITEM_TEMPLATES
 from .simulator import BirdSimulator
+from .tokens import TOKEN_STYLES
 
 
 def _json_arg(value):
@@ -102,12 +105,31 @@ def build_parser():
     behaviour.add_argument(
         "--page-size-max",
         type=int,
-        help="largest connectors limit; larger ones are clamped (100)",
+        help="most items of any list page; a larger limit gets a shorter page (100)",
     )
     behaviour.add_argument(
         "--channel-delay",
         type=float,
         help="seconds until a new connector gets its channel; 0 = at once, <0 = never (0)",
+    )
+    behaviour.add_argument(
+        "--channel-setup-seconds",
+        type=float,
+        help="seconds an assigned channel is pending, then setting-up, before its final status (0)",
+    )
+    behaviour.add_argument(
+        "--channel-final-status",
+        help="status a new channel ends in, any string (active)",
+    )
+    behaviour.add_argument(
+        "--channel-final-status-by-number",
+        type=_json_arg,
+        help="JSON object (or @FILE): E.164 or number id -> final status ({})",
+    )
+    behaviour.add_argument(
+        "--voiceless-create",
+        choices=("refuse", "fail_channel"),
+        help="a Voice connector on a number without voice: 422, or accepted with a failed channel (refuse)",
     )
     behaviour.add_argument(
         "--pending-channel",
@@ -133,10 +155,27 @@ def build_parser():
         help="a duplicate is another connector on the number of the same platform (slug) or of the same template ref (platform)",
     )
     behaviour.add_argument(
+        "--duplicate-refusal",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="refuse a second connector of the platform on a number (on)",
+    )
+    behaviour.add_argument(
         "--delete-status",
         type=int,
-        choices=(200, 204),
+        choices=(200, 202, 204),
         help="status of a connector delete (204)",
+    )
+    behaviour.add_argument(
+        "--delete-delay",
+        type=float,
+        help="seconds a deleted connector stays listed and readable (0)",
+    )
+    behaviour.add_argument(
+        "--deleted-channel-visible",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep a deleted connector's channel readable with status deleted (off)",
     )
     behaviour.add_argument(
         "--template-filter-param",
@@ -148,9 +187,29 @@ def build_parser():
         help="nextPageToken on the last page (omit)",
     )
     behaviour.add_argument(
+        "--page-token-style",
+        choices=TOKEN_STYLES,
+        help="page tokens: simple, bird (base64 of [ms, uuid]) or binary (holds + / =) (simple)",
+    )
+    behaviour.add_argument(
+        "--limit-above-max",
+        choices=LIMIT_ABOVE_MAX,
+        help="a limit above a list's maximum: clamp (connectors only), clamp_all or reject (clamp)",
+    )
+    behaviour.add_argument(
+        "--list-delay",
+        type=float,
+        help="seconds before a new connector and its channel appear in lists (0)",
+    )
+    behaviour.add_argument(
         "--list-item-ids",
         choices=LIST_ITEM_IDS,
         help="ids in connector list items (both)",
+    )
+    behaviour.add_argument(
+        "--get-item-ids",
+        choices=("both", "null"),
+        help='GET of one connector: both ids, or "number" and "arguments" null (both)',
     )
     behaviour.add_argument(
         "--list-item-template",
@@ -196,6 +255,12 @@ def build_parser():
         action=argparse.BooleanOptionalAction,
         default=None,
         help="send Retry-After with 429 (off)",
+    )
+    behaviour.add_argument(
+        "--request-id-header",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send Messagebird-Request-Id with API answers (on)",
     )
     behaviour.add_argument(
         "--rate-limit-share",

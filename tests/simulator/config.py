@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import copy
 
+from .capabilities import CAPABILITY_FORMAT_CHOICES
 from .checks import as_bool, as_choice, as_float, as_int
 from .faults import FaultRule
-from .shapes import CAPABILITY_FORMAT_CHOICES, LIST_ITEM_IDS, LIST_ITEM_TEMPLATES
+from .paging import LIMIT_ABOVE_MAX
+from .shapes import LIST_ITEM_IDS, LIST_ITEM_TEMPLATES
+from .tokens import TOKEN_STYLES
 
 # The base URL of a simulator reached through the in-memory transport (see transport.py), started or not.
 IN_MEMORY_URL = "http://bird.simulator"
@@ -40,6 +43,24 @@ def _check_string(key, value):
     return value
 
 
+def _check_status_by_number(key, value):
+    """E.164 number or number id -> a channel's final status."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"{key}: expected an object of number (or number id) -> status"
+        )
+    return {
+        _check_string(key, number): _check_string(f"{key}[{number}]", status)
+        for number, status in value.items()
+    }
+
+
+def _non_negative(key, value):
+    return as_float(key, value, 0.0)
+
+
 def _check_faults(key, value):
     if value is None:
         return []
@@ -59,15 +80,26 @@ CONFIG_SPEC = {
     "page_size": (10, lambda k, v: as_int(k, v, 1)),
     "page_size_max": (100, lambda k, v: as_int(k, v, 1)),
     "channel_delay": (0.0, as_float),
+    "channel_setup_seconds": (0.0, _non_negative),
+    "channel_final_status": ("active", _check_string),
+    "channel_final_status_by_number": ({}, _check_status_by_number),
+    "voiceless_create": ("refuse", _choice("refuse", "fail_channel")),
     "pending_channel": ("null", _check_pending_channel),
     "duplicate_status": (409, lambda k, v: as_int(k, v, 400, 599)),
     "duplicate_code": ("ConnectorAlreadyExists", _check_string),
     "duplicate_message": ("connector already exists", _check_string),
     "duplicate_scope": ("platform", _choice("platform", "template")),
-    "delete_status": (204, lambda k, v: as_choice(k, as_int(k, v), (200, 204))),
+    "duplicate_refusal": (True, as_bool),
+    "delete_status": (204, lambda k, v: as_choice(k, as_int(k, v), (200, 202, 204))),
+    "delete_delay": (0.0, _non_negative),
+    "deleted_channel_visible": (False, as_bool),
     "template_filter_param": ("templateRef", _check_template_filter_param),
     "last_page_token": ("omit", _choice("omit", "empty")),
+    "page_token_style": ("simple", _choice(*TOKEN_STYLES)),
+    "limit_above_max": ("clamp", _choice(*LIMIT_ABOVE_MAX)),
+    "list_delay": (0.0, _non_negative),
     "list_item_ids": ("both", _choice(*LIST_ITEM_IDS)),
+    "get_item_ids": ("both", _choice("both", "null")),
     "list_item_template": ("full", _choice(*LIST_ITEM_TEMPLATES)),
     "number_field": ("number", _choice("number", "phoneNumber", "both")),
     "capabilities_format": ("list", _choice(*CAPABILITY_FORMAT_CHOICES)),
@@ -78,6 +110,7 @@ CONFIG_SPEC = {
     "rate_get": (50, lambda k, v: as_int(k, v, 0)),
     "rate_post": (500, lambda k, v: as_int(k, v, 0)),
     "retry_after_header": (False, as_bool),
+    "request_id_header": (True, as_bool),
     "rate_limit_share": (0.0, lambda k, v: as_float(k, v, 0.0, 1.0)),
     "faults": ([], _check_faults),
     "random_seed": (0, as_int),

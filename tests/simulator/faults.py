@@ -5,14 +5,16 @@
 from __future__ import annotations
 
 import copy
+import http
 import json
 import re
 
 from .checks import as_bool, as_choice, as_float, as_int
-from .paging import START, encode_token
+from .paging import START
 from .shapes import NO_BODY_STATUSES, Response, error_body
+from .tokens import encode_token
 
-FAULT_KINDS = ("status", "drop", "drop_after_apply", "delay", "malformed")
+FAULT_KINDS = ("status", "drop", "drop_after_apply", "delay", "malformed", "gateway")
 MALFORMED_MODES = (
     "no_results",
     "empty_object",
@@ -58,7 +60,11 @@ class FaultRule:
                 f"fault rule path {self.path!r} is not a valid regular expression: {exc}"
             ) from None
         self.kind = as_choice("kind", spec.get("kind", "status"), FAULT_KINDS)
-        self.status = as_int("status", spec.get("status", 503), 100, 599)
+        if self.kind == "gateway":
+            # What a proxy in front of Bird says: 502 unless told, and always a 5xx.
+            self.status = as_int("status", spec.get("status", 502), 500, 599)
+        else:
+            self.status = as_int("status", spec.get("status", 503), 100, 599)
         self.body = copy.deepcopy(spec.get("body"))
         try:
             json.dumps(self.body)
@@ -167,6 +173,26 @@ def status_response(rule, headers):
     return Response(status, body, extra)
 
 
+def gateway_response(rule):
+    """The answer of a rule of kind "gateway": an HTML page from a proxy in front of Bird, not processed.
+
+    The simulator sends it without a Messagebird-Request-Id (the request never reached Bird).
+    """
+    try:
+        phrase = http.HTTPStatus(rule.status).phrase
+    except ValueError:
+        phrase = "Server Error"
+    page = (
+        f"<html>\r\n<head><title>{rule.status} {phrase}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{rule.status} {phrase}</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    headers = {"Content-Type": "text/html"}
+    retry_after = rule.retry_after_header()
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    return Response(rule.status, page.encode("ascii"), headers)
+
+
 def malformed_body(mode, page, results):
     """The body of a list answer spoilt as ``mode`` (see MALFORMED_MODES); page is a paging.Page, results its rendered items."""
     token = {"nextPageToken": page.next_token} if page.next_token else {}
@@ -190,7 +216,8 @@ def malformed_body(mode, page, results):
         # A token the client was already given: the one it sent, or (on the first page) one that starts over.
         return {
             "results": results,
-            "nextPageToken": page.request_token or encode_token(page.resource, START),
+            "nextPageToken": page.request_token
+            or encode_token(page.resource, START, page.style),
         }
     if mode == "items_without_id":
         # An empty page gets one such item, so that the answer is spoilt whatever the page.
@@ -200,5 +227,5 @@ def malformed_body(mode, page, results):
     return {
         "results": results,
         "nextPageToken": page.next_token
-        or encode_token(page.resource, page.position + 1),
+        or encode_token(page.resource, page.position + 1, page.style),
     }

@@ -27,6 +27,10 @@ def response_bytes(response):
     """The body bytes of a simulator response (empty for 204/304 and bodiless answers)."""
     if response.body is None or response.status in NO_BODY_STATUSES:
         return b""
+    if isinstance(response.body, bytes):
+        return (
+            response.body
+        )  # already encoded, with its own Content-Type (a gateway's HTML page)
     return json.dumps(response.body).encode("utf-8")
 
 
@@ -173,7 +177,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for name, value in response.headers.items():
                 self.send_header(name, value)
             if response.status not in NO_BODY_STATUSES:
-                if data:
+                if data and "Content-Type" not in response.headers:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
             self.end_headers()

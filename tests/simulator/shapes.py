@@ -1,12 +1,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: Contributors to the bird.engagements collection
-"""How the simulator renders what it holds: errors, connectors, channels, numbers and their capabilities."""
+"""How the simulator renders what it holds: errors, connectors and numbers (capabilities.py: capabilities; channels.py: channels)."""
 
 from __future__ import annotations
 
 import copy
 import datetime
 import functools
+
+from .capabilities import add_capabilities
 
 REGION = "eu-west-1"
 NO_BODY_STATUSES = (204, 304)
@@ -25,15 +27,13 @@ ERROR_CODES = {
     504: "GatewayTimeout",
 }
 
-# capabilities_format: the shapes, in the order "cycle" goes through them (by a number's position in its workspace).
-CAPABILITY_FORMATS = ("list", "dict", "string", "objects", "endpoint", "absent")
-CAPABILITY_FORMAT_CHOICES = CAPABILITY_FORMATS + ("cycle",)
-LIST_ITEM_IDS = ("both", "arguments", "number", "alternate", "none", "mixed")
+LIST_ITEM_IDS = ("both", "arguments", "number", "alternate", "none", "mixed", "null")
 LIST_ITEM_TEMPLATES = ("full", "ref", "slug", "none")
 
 
 class Response:
-    """What the simulator answers: status, JSON body (or None), headers; ``drop`` closes the connection instead."""
+    """What the simulator answers: status, JSON body (or None, or bytes with their own Content-Type), headers;
+    ``drop`` closes the connection instead."""
 
     __slots__ = ("status", "body", "headers", "drop")
 
@@ -70,60 +70,6 @@ def ready(ready_at, now):
     return ready_at is not None and ready_at <= now
 
 
-# -- capabilities -----------------------------------------------------------------
-
-
-def capability_format(fmt, number):
-    """The concrete shape for number: fmt itself, or for "cycle" the one of the number's position."""
-    if fmt == "cycle":
-        return CAPABILITY_FORMATS[(number["seq"] - 1) % len(CAPABILITY_FORMATS)]
-    return fmt
-
-
-def render_capabilities(capabilities, fmt):
-    """capabilities (a list such as ["sms", "voice"]) in one of CAPABILITY_FORMATS other than "absent"."""
-    if fmt == "dict":
-        result = {"sms": False, "voice": False, "mms": False}
-        result.update({cap: True for cap in capabilities})
-        return result
-    if fmt == "string":
-        return ",".join(
-            f"{cap}-{direction}"
-            for cap in sorted(set(capabilities))
-            for direction in ("inbound", "outbound")
-        )
-    if fmt == "objects":
-        # The long-code shape: voice and sms are always there, both directions false when the number lacks them.
-        names = ["voice", "sms"] + [
-            cap for cap in capabilities if cap not in ("voice", "sms")
-        ]
-        return {
-            name: {"inbound": name in capabilities, "outbound": name in capabilities}
-            for name in names
-        }
-    if fmt == "endpoint":
-        names = (["voice"] if "voice" in capabilities else []) + [
-            cap for cap in capabilities if cap != "voice"
-        ]
-        return [
-            {
-                "name": name,
-                "inbound": {"status": "active", "issues": []},
-                "outbound": {"status": "active", "issues": []},
-            }
-            for name in dict.fromkeys(names)
-        ]
-    return list(capabilities)
-
-
-def add_capabilities(target, number, fmt):
-    """Set target["capabilities"] for number in shape fmt (nothing at all for "absent")."""
-    fmt = capability_format(fmt, number)
-    if fmt != "absent":
-        target["capabilities"] = render_capabilities(number["capabilities"], fmt)
-    return target
-
-
 # -- resources --------------------------------------------------------------------
 
 
@@ -157,7 +103,8 @@ def list_item_ids(mode, seq):
 def render_connector(connector, number, cfg, now, ids="both", template_fields="full"):
     """The API view of a connector.
 
-    number: its number record (or None); ids: "both", "arguments", "number" or "none" (which number ids show);
+    number: its number record (or None); ids: "both", "arguments", "number" or "none" (which number ids show),
+    or "null" ("arguments": null, "number": null);
     template_fields: "full", "ref", "slug" or "none" (which of connectorTemplateRef, connectorTemplateSlug, channel.platform show).
     """
     template = connector["connectorTemplateRef"]
@@ -177,7 +124,10 @@ def render_connector(connector, number, cfg, now, ids="both", template_fields="f
         key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value
         for key, value in connector["arguments"].items()
     }
-    if ids in ("number", "none"):
+    if ids == "null":
+        # Both documented as nullable: the connector names no number at all.
+        result["arguments"] = None
+    elif ids in ("number", "none"):
         arguments.pop("phoneNumberId", None)
         if arguments:
             result["arguments"] = arguments
@@ -190,7 +140,7 @@ def render_connector(connector, number, cfg, now, ids="both", template_fields="f
         result["channel"] = None
     elif cfg["pending_channel"] == "no_id":
         result["channel"] = channel
-    if number is None:
+    if number is None or ids == "null":
         if ids != "none":
             result["number"] = None
     elif ids != "none":
@@ -208,16 +158,3 @@ def render_connector(connector, number, cfg, now, ids="both", template_fields="f
     if cfg["extra_fields"]:
         result["extraUnknownField"] = {}
     return result
-
-
-def render_channel(channel):
-    return {
-        "id": channel["id"],
-        "platformId": channel["platformId"],
-        "name": channel["name"],
-        "connectorId": channel["connectorId"],
-        "identifier": channel["identifier"],
-        "status": channel["status"],
-        "createdAt": iso(channel["readyAt"]),
-        "updatedAt": iso(channel["readyAt"]),
-    }

@@ -18,11 +18,12 @@ from . import admin
 from .access import RateWindows, authenticate, permission_error
 from .api import Endpoints, allowed_methods, parse_route, route_name
 from .backstage import Backstage, public_number
+from .channels import render_channel, visible
 from .checks import as_int
 from .config import split_options, validate_config
-from .faults import FaultRule, decide, status_response
+from .faults import FaultRule, decide, gateway_response, status_response
 from .server import Server
-from .shapes import Response, error, iso, ready, render_channel, render_connector
+from .shapes import Response, error, iso, ready, render_connector
 from .state import Store, atomic_write
 from .stats import Recorder, RequestContext
 from .tls import server_context
@@ -108,7 +109,9 @@ class BirdSimulator(Backstage):
         except Exception as exc:  # pylint: disable=broad-except
             traceback.print_exc(file=sys.stderr)
             response = error(500, f"simulator error: {exc}")
-        response.headers["Messagebird-Request-Id"] = str(uuid.uuid4())
+        # A gateway's answer never reached Bird, so it has no request id; request_id_header false: Bird sends none.
+        if ctx.fault != "gateway" and self._config["request_id_header"]:
+            response.headers["Messagebird-Request-Id"] = str(uuid.uuid4())
         if ctx.applied:
             self._persist()
         with self._lock:
@@ -135,7 +138,7 @@ class BirdSimulator(Backstage):
             )
         ws = self._store.workspaces.get(ws_id)
         if ws is None:
-            return error(404, f"workspace {ws_id} not found")
+            return error(404, "workspace not found")  # Bird's documented text
         ctx.workspace = ws_id
         refusal = permission_error(key_entry, ws_id, method)
         if refusal:
@@ -177,6 +180,8 @@ class BirdSimulator(Backstage):
             ctx.fault = rule.kind
             if rule.kind == "status":
                 return status_response(rule, headers)
+            if rule.kind == "gateway":
+                return gateway_response(rule)
             if rule.kind == "drop":
                 return Response(0, drop=True)
             ctx.malformed = rule.malformed
@@ -258,14 +263,15 @@ class BirdSimulator(Backstage):
         self._persist()
 
     def state(self):
-        """All connectors (API view) and visible channels per workspace, plus the pending channels."""
+        """All connectors (API view) and assigned channels (with their status now) per workspace, plus the pending channels."""
         with self._lock:
             now = time.time()
+            self._store.purge(now)
             result = {}
             for ws_id, ws in self._store.workspaces.items():
                 connectors = sorted(ws["connectors"].values(), key=lambda c: c["seq"])
                 channels = sorted(
-                    (ch for ch in ws["channels"].values() if ready(ch["readyAt"], now)),
+                    (ch for ch in ws["channels"].values() if visible(ch, now)),
                     key=lambda c: c["seq"],
                 )
                 result[ws_id] = {
@@ -275,7 +281,7 @@ class BirdSimulator(Backstage):
                         for c in connectors
                     ],
                     "channels": [
-                        dict(render_channel(ch), assignedAt=ch["readyAt"])
+                        dict(render_channel(ch, now), assignedAt=ch["readyAt"])
                         for ch in channels
                     ],
                     "pending_channels": [

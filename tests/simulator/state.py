@@ -18,65 +18,20 @@ import threading
 import time
 import uuid
 
+from .channels import new_channel
 from .checks import as_bool, as_int
+from .seed import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_TEMPLATE,
+    GENERATED_NAMESPACE,
+    VOICE,
+    VOICELESS,
+    generated_ids,
+    is_voiceless,
+    load_seed,
+    make_number,
+)
 from .shapes import slug
-
-# Namespace of every generated id (see generated_ids and the README).
-GENERATED_NAMESPACE = uuid.UUID("6d1f3a52-7c1e-4b8f-9a60-5b1d2e3c4f70")
-DEFAULT_TEMPLATE = "voice-messagebird:1"
-DEFAULT_ACCESS_KEY = "simulator-access-key"
-VOICE_TEMPLATE_PREFIX = "voice-messagebird"
-VOICE = ["sms", "voice"]
-VOICELESS = ["sms"]
-
-
-def is_voiceless(index, voiceless_every):
-    """Whether generated number ``index`` (0-based) has SMS only: every K-th one, index % K == K - 1."""
-    return bool(voiceless_every) and index % voiceless_every == voiceless_every - 1
-
-
-def generated_ids(n_workspaces, n_numbers, voiceless_every=0):
-    """Return the workspaces and numbers --generate-workspaces N --numbers-per-workspace M creates.
-
-    The result is a list of workspaces in the seed format::
-
-        [{"id": uuid5(GENERATED_NAMESPACE, "workspace-<i>"), "name": "Generated workspace <i>",
-          "numbers": [{"id": uuid5(GENERATED_NAMESPACE, "workspace-<i>-number-<j>"),
-                       "number": "+3120" + 7 digits of (1000000 + i * M + j),
-                       "country": "NL", "capabilities": ["sms", "voice"]}, ...]}, ...]
-
-    with 0-based i and j. With voiceless_every K > 0, every number with j % K == K - 1 has ["sms"] only.
-    The ids are stable between runs; the numbers are unique across workspaces.
-    """
-    n_workspaces = as_int("n_workspaces", n_workspaces, 0)
-    n_numbers = as_int("n_numbers", n_numbers, 0)
-    voiceless_every = as_int("voiceless_every", voiceless_every, 0)
-    if n_workspaces * n_numbers > 8999999:
-        raise ValueError("too many generated numbers (at most 8999999)")
-    workspaces = []
-    for i in range(n_workspaces):
-        numbers = []
-        for j in range(n_numbers):
-            numbers.append(
-                {
-                    "id": str(
-                        uuid.uuid5(GENERATED_NAMESPACE, f"workspace-{i}-number-{j}")
-                    ),
-                    "number": f"+3120{1000000 + i * n_numbers + j:07d}",
-                    "country": "NL",
-                    "capabilities": list(
-                        VOICELESS if is_voiceless(j, voiceless_every) else VOICE
-                    ),
-                }
-            )
-        workspaces.append(
-            {
-                "id": str(uuid.uuid5(GENERATED_NAMESPACE, f"workspace-{i}")),
-                "name": f"Generated workspace {i}",
-                "numbers": numbers,
-            }
-        )
-    return workspaces
 
 
 def atomic_write(path, text):
@@ -92,36 +47,6 @@ def atomic_write(path, text):
         raise
 
 
-def _load_json(seed):
-    if isinstance(seed, (str, os.PathLike)):
-        with open(seed, encoding="utf-8") as handle:
-            seed = json.load(handle)
-    seed = copy.deepcopy(seed) if seed else {}
-    if not isinstance(seed, dict):
-        raise ValueError("the seed must be a JSON object")
-    unknown = sorted(set(seed) - {"access_keys", "workspaces"})
-    if unknown:
-        raise ValueError(f'unknown seed key(s): {", ".join(unknown)}')
-    return seed
-
-
-def make_number(ws_id, number, seq):
-    """A number record from its seed form (raises ValueError)."""
-    if not isinstance(number, dict) or not number.get("id") or not number.get("number"):
-        raise ValueError(f'workspace {ws_id}: every number needs "id" and "number"')
-    capabilities = number.get("capabilities", VOICE)
-    if not isinstance(capabilities, list):
-        raise ValueError(f"workspace {ws_id}: number capabilities must be a list")
-    return {
-        "id": str(number["id"]),
-        "number": str(number["number"]),
-        "country": number.get("country", "NL"),
-        "capabilities": [str(c) for c in capabilities],
-        "status": number.get("status", "active"),
-        "seq": seq,
-    }
-
-
 class Store:
     """Access keys, workspaces, numbers, connectors and channels (see the module docstring for the locking)."""
 
@@ -131,10 +56,12 @@ class Store:
         self.workspaces = {}
         self.seed_connectors = {}
         self.seq = 0
+        # (ws id, connector id) -> the time a delete (delete_delay) takes effect; see purge.
+        self.pending_deletes = {}
         self.version = 0
         self.persisted_version = 0
         self.persist_lock = threading.Lock()
-        seed = _load_json(options["seed"])
+        seed = load_seed(options["seed"])
         for ws in seed.get("workspaces") or []:
             self._add_workspace(ws)
         generate = as_int("generate_workspaces", options["generate_workspaces"] or 0, 0)
@@ -214,6 +141,7 @@ class Store:
     def reset_to_seed(self):
         """(lock held) Drop all connectors, channels and added numbers, and re-create the seeded connectors."""
         self.seq = 0
+        self.pending_deletes = {}
         for ws_id, ws in self.workspaces.items():
             ws["connectors"] = {}
             ws["channels"] = {}
@@ -253,6 +181,7 @@ class Store:
                             GENERATED_NAMESPACE, f"seed-channel-{ws_id}-{index}"
                         )
                     ),
+                    final=str(entry.get("channelStatus") or "active"),
                 )
         self.version += 1
 
@@ -269,8 +198,15 @@ class Store:
         delay,
         connector_id=None,
         channel_id=None,
+        setup_seconds=0.0,
+        final="active",
+        list_delay=0.0,
     ):
-        """(lock held) Insert a connector and its (possibly not yet visible) channel."""
+        """(lock held) Insert a connector and its (possibly not yet visible) channel.
+
+        delay: channel_delay (0: assigned at once, < 0: never); setup_seconds and final: the channel's
+        setting-up time and final status (see channels.py); list_delay: how long lists leave both out.
+        """
         ws = self.workspaces[ws_id]
         now = time.time()
         self.seq += 1
@@ -293,20 +229,15 @@ class Store:
             "seq": self.seq,
             "channelId": channel_id,
             "channelReadyAt": ready_at,
+            "listedAt": now + list_delay,
+            "deleteAt": None,
         }
         if conv_status is not None:
             connector["channelConversationalStatusEnabled"] = conv_status
         ws["connectors"][connector_id] = connector
-        ws["channels"][channel_id] = {
-            "id": channel_id,
-            "platformId": slug(template),
-            "name": name,
-            "connectorId": connector_id,
-            "identifier": number["number"] if number else None,
-            "status": "active",
-            "seq": self.seq,
-            "readyAt": ready_at,
-        }
+        ws["channels"][channel_id] = new_channel(
+            channel_id, template, name, connector, number, setup_seconds, final
+        )
         self.version += 1
         return connector
 
@@ -320,14 +251,67 @@ class Store:
             and c["arguments"].get("phoneNumberId") == phone_number_id
         ]
 
-    def delete_connector(self, ws_id, connector_id):
-        """(lock held) Remove a connector and its channel; returns the removed connector or None."""
+    def delete_connector(self, ws_id, connector_id, keep_channel=False, at=None):
+        """(lock held) Remove a connector; returns it, or None if there is none.
+
+        Its channel goes too, or with keep_channel stays readable with status "deleted" from ``at`` (default now).
+        """
         ws = self.workspaces[ws_id]
         connector = ws["connectors"].pop(connector_id, None)
-        if connector is not None:
-            ws["channels"].pop(connector["channelId"], None)
-            self.version += 1
+        if connector is None:
+            return None
+        self.pending_deletes.pop((ws_id, connector_id), None)
+        channel = ws["channels"].get(connector["channelId"])
+        if channel is not None:
+            if keep_channel and channel["readyAt"] is not None:
+                channel.setdefault("changes", []).append(
+                    [time.time() if at is None else at, "deleted"]
+                )
+            else:
+                del ws["channels"][channel["id"]]
+        self.version += 1
         return connector
+
+    def delete_later(self, ws_id, connector_id, at, keep_channel):
+        """(lock held) Delete a connector at time ``at`` (delete_delay): until then it is listed and readable."""
+        connector = self.workspaces[ws_id]["connectors"][connector_id]
+        connector["deleteAt"] = at
+        connector["deleteKeepsChannel"] = keep_channel
+        self.pending_deletes[(ws_id, connector_id)] = at
+        self.version += 1
+
+    def purge(self, now):
+        """(lock held) Carry out the delayed deletes that are due; returns [(ws id, channel record kept as deleted)]."""
+        kept = []
+        if not self.pending_deletes:
+            return kept
+        for (ws_id, connector_id), at in list(self.pending_deletes.items()):
+            if at > now:
+                continue
+            connector = self.workspaces[ws_id]["connectors"].get(connector_id)
+            keep = bool(connector and connector.get("deleteKeepsChannel"))
+            self.delete_connector(ws_id, connector_id, keep, at)
+            channel = self.workspaces[ws_id]["channels"].get(
+                connector["channelId"] if connector else None
+            )
+            if keep and channel is not None:
+                kept.append((ws_id, channel))
+        return kept
+
+    def find_channel(self, channel_id):
+        """(lock held) (workspace, channel record) of a channel id in any workspace; raises LookupError."""
+        for ws in self.workspaces.values():
+            channel = ws["channels"].get(channel_id)
+            if channel is not None:
+                return ws, channel
+        raise LookupError(f"channel {channel_id} not found")
+
+    def set_channel_status(self, channel_id, status, at):
+        """(lock held) Give a channel a new status from time ``at`` on; returns (workspace, channel record)."""
+        ws, channel = self.find_channel(channel_id)
+        channel.setdefault("changes", []).append([at, status])
+        self.version += 1
+        return ws, channel
 
     def number_of(self, connector):
         """(lock held) The number record of a connector, or None."""
@@ -365,6 +349,11 @@ class Store:
             ws["channels"] = {c["id"]: c for c in saved.get("channels") or []}
             for number in saved.get("added_numbers") or []:
                 ws["numbers"].setdefault(number["id"], number)
+            for connector in ws["connectors"].values():
+                if connector.get("deleteAt") is not None:
+                    self.pending_deletes[(ws_id, connector["id"])] = connector[
+                        "deleteAt"
+                    ]
         self.seq = max(
             [int(data.get("seq") or 0)]
             + [

@@ -56,6 +56,7 @@ def new_stats():
             "drop_after_apply": 0,
             "delay": 0,
             "malformed": 0,
+            "gateway": 0,
             "rate_limited": 0,
         },
     }

@@ -109,7 +109,7 @@ class SimulatorAdapter(BaseAdapter):
         headers["Server"] = "BirdSimulator/1.0"
         headers["Date"] = formatdate(usegmt=True)
         if answer.status not in NO_BODY_STATUSES:
-            if data:
+            if data and "Content-Type" not in headers:
                 headers["Content-Type"] = "application/json"
             headers["Content-Length"] = str(len(data))
         response = requests.Response()

@@ -262,6 +262,7 @@ def test_stats_count_requests_by_method_route_status_and_workspace():
                 "drop_after_apply": 0,
                 "delay": 0,
                 "malformed": 0,
+                "gateway": 0,
                 "rate_limited": 1,
             },
         }

@@ -194,6 +194,58 @@ def test_flags_override_the_config_file_and_reach_every_new_key(tmp_path):
     ] == [["sms", "voice"]] * 3 + [["sms"]]
 
 
+def test_the_flags_of_the_channel_paging_delete_and_header_keys(tmp_path):
+    by_number = tmp_path / "by_number.json"
+    by_number.write_text('{"+31205550001": "failed"}', encoding="utf-8")
+    args = build_parser().parse_args(
+        [
+            "--channel-setup-seconds",
+            "1.5",
+            "--channel-final-status",
+            "suspended",
+            "--channel-final-status-by-number",
+            f"@{by_number}",
+            "--voiceless-create",
+            "fail_channel",
+            "--no-duplicate-refusal",
+            "--delete-status",
+            "202",
+            "--delete-delay",
+            "2",
+            "--deleted-channel-visible",
+            "--page-token-style",
+            "binary",
+            "--limit-above-max",
+            "reject",
+            "--list-delay",
+            "3",
+            "--list-item-ids",
+            "null",
+            "--get-item-ids",
+            "null",
+            "--no-request-id-header",
+        ]
+    )
+    config = config_from_args(args)
+    sim = package.BirdSimulator(dict(config, quiet=True))
+    assert {key: sim.config()[key] for key in config} == {
+        "channel_setup_seconds": 1.5,
+        "channel_final_status": "suspended",
+        "channel_final_status_by_number": {"+31205550001": "failed"},
+        "voiceless_create": "fail_channel",
+        "duplicate_refusal": False,
+        "delete_status": 202,
+        "delete_delay": 2.0,
+        "deleted_channel_visible": True,
+        "page_token_style": "binary",
+        "limit_above_max": "reject",
+        "list_delay": 3.0,
+        "list_item_ids": "null",
+        "get_item_ids": "null",
+        "request_id_header": False,
+    }
+
+
 def test_the_script_re_exports_the_public_api_for_old_style_imports():
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import bird_simulator as b; "

@@ -348,9 +348,30 @@ def test_fault_rules_are_validated():
         {"nope": 1},
         {"path": "("},
         {"probability": 2},
+        {"kind": "gateway", "status": 404},
     ):
         with pytest.raises(ValueError):
             in_memory(faults=rule)
     assert (
         in_memory(faults={"kind": "malformed"}).faults()[0]["malformed"] == "no_results"
     )
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_fault_answers_html_without_a_request_id_and_without_processing(
+    status,
+):
+    with serving(
+        faults=[{"method": "POST", "kind": "gateway", "status": status, "count": 1}]
+    ) as sim:
+        for client in (Client(sim), Client(in_memory(faults=sim.config()["faults"]))):
+            response = client.create(0)
+            assert response.status_code == status
+            assert response.headers["Content-Type"] == "text/html"
+            assert "Messagebird-Request-Id" not in response.headers
+            assert response.text.startswith("<html>")
+            assert f"{status} {response.reason}" in response.text
+            assert client.sim.stats()["writes_applied"] == 0
+            assert client.sim.stats()["faults_fired"]["gateway"] == 1
+            assert client.create(0).status_code == 201  # the rule has fired its count
+    assert in_memory(faults={"kind": "gateway"}).faults()[0]["status"] == 502

@@ -224,3 +224,102 @@ def test_list_item_template_none_strips_the_platform_of_a_pending_channel_too():
         client.get("/connectors", templateRef=VOICE).json()["results"][0]["channel"]
         == {}
     )
+
+
+# --- voice directions: voice-inbound, voice-outbound, voice-none ------------------------
+
+INBOUND = ["sms", "voice-inbound"]
+OUTBOUND = ["voice-outbound"]
+NO_VOICE = ["sms", "voice-none"]
+
+DIRECTION_SHAPES = [
+    ("list", INBOUND, ["sms", "voice-inbound"]),
+    ("list", NO_VOICE, ["sms"]),
+    ("dict", INBOUND, {"sms": True, "voice": True, "mms": False}),
+    ("dict", NO_VOICE, {"sms": True, "voice": False, "mms": False}),
+    ("string", INBOUND, "sms-inbound,sms-outbound,voice-inbound"),
+    ("string", OUTBOUND, "voice-outbound"),
+    ("string", NO_VOICE, "sms-inbound,sms-outbound"),
+    (
+        "objects",
+        OUTBOUND,
+        {
+            "voice": {"inbound": None, "outbound": True},
+            "sms": {"inbound": False, "outbound": False},
+        },
+    ),
+    (
+        "objects",
+        NO_VOICE,
+        {
+            "voice": {"inbound": None, "outbound": None},
+            "sms": {"inbound": True, "outbound": True},
+        },
+    ),
+    (
+        "endpoint",
+        INBOUND,
+        [
+            {"name": "voice", "inbound": ACTIVE, "outbound": None},
+            {"name": "sms", "inbound": ACTIVE, "outbound": ACTIVE},
+        ],
+    ),
+    (
+        "endpoint",
+        NO_VOICE,
+        [
+            {"name": "voice", "inbound": None, "outbound": None},
+            {"name": "sms", "inbound": ACTIVE, "outbound": ACTIVE},
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("fmt, capabilities, expected", DIRECTION_SHAPES)
+def test_voice_directions_render_faithfully_in_each_shape(fmt, capabilities, expected):
+    assert render_capabilities(capabilities, fmt) == expected
+
+
+def test_a_number_with_one_voice_direction_takes_a_connector_and_voice_none_does_not():
+    sim = in_memory(capabilities_format="endpoint")
+    client = Client(sim)
+    inbound = sim.add_number(WS1, "+31205553001", capabilities=INBOUND)
+    none = client.admin(
+        "POST",
+        "/numbers",
+        {"workspace_id": WS1, "number": "+31205553002", "capabilities": NO_VOICE},
+    )
+    assert client.get(f'/numbers/{none["id"]}').json()["capabilities"][0] == {
+        "name": "voice",
+        "inbound": None,
+        "outbound": None,
+    }
+    assert client.create(phone_number_id=inbound["id"]).status_code == 201
+    response = client.create(phone_number_id=none["id"])
+    assert response.status_code == 422
+    assert "voice" in response.json()["details"]["arguments.phoneNumberId"][0]
+
+
+# --- connectors that name no number ------------------------------------------------------
+
+
+def test_list_item_ids_null_and_get_item_ids_null_give_null_number_and_arguments():
+    sim = in_memory(list_item_ids="null")
+    client = Client(sim)
+    created = client.create(0).json()
+    assert created["number"]["numberId"] == number_id(0)  # the 201 always has them
+    listed = client.get("/connectors").json()["results"]
+    assert all(c["number"] is None and c["arguments"] is None for c in listed)
+    fetched = client.get(f'/connectors/{created["id"]}').json()
+    assert fetched["arguments"] == {"phoneNumberId": number_id(0)}  # get_item_ids both
+    sim.update_config(get_item_ids="null")
+    fetched = client.get(f'/connectors/{created["id"]}').json()
+    assert fetched["number"] is None and fetched["arguments"] is None
+    assert fetched["channel"]["channelId"] == created["channel"]["channelId"]
+    # the channel still names its connector and number
+    channels = client.get("/channels", platform="voice-messagebird").json()["results"]
+    assert [(c["connectorId"], c["identifier"]) for c in channels] == [
+        (created["id"], "+31205550000")
+    ]
+    state = sim.state()["workspaces"][WS1]["connectors"]
+    assert state[-1]["arguments"] == {"phoneNumberId": number_id(0)}
