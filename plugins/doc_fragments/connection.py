@@ -66,3 +66,14 @@ options:
     type: str
     required: true
 """
+
+    # The organization of the modules that work with webhook subscriptions (Notifications API).
+    ORGANIZATION = r"""
+options:
+  organization_id:
+    description:
+      - UUID of the Bird organization that the workspace belongs to (compared case-insensitively).
+      - If not set, the value of the E(BIRD_ORGANIZATION_ID) environment variable is used.
+    type: str
+    required: true
+"""

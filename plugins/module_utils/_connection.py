@@ -22,6 +22,7 @@ DEFAULT_API_URL = "https://api.bird.com"
 ENV_ACCESS_KEY = "BIRD_ACCESS_KEY"
 ENV_API_URL = "BIRD_API_URL"
 ENV_WORKSPACE_ID = "BIRD_WORKSPACE_ID"
+ENV_ORGANIZATION_ID = "BIRD_ORGANIZATION_ID"
 
 # Bird's newer platform, whose keys look like bk_...: it has no connectors (bird-api.md).
 NEWER_PLATFORM_DOMAIN = "platform.bird.com"

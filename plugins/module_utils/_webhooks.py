@@ -1,0 +1,575 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the bird.engagements collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Webhook subscriptions of Bird's Notifications API, and the module base of the modules that
+manage them. Internal.
+
+A subscription lives in ``/organizations/{org}/workspaces/{ws}/webhook-subscriptions`` and is
+identified by its service, event and URL: two subscriptions with the same three are ambiguous,
+an error that names them. Its event filters (an unordered set of ``{key, value}``), template,
+status and signing key are changed in place (PATCH), never by a delete and a create.
+
+The signing key is a secret like the access key: it is stripped from every object Bird returns
+(Bird's examples echo ``signingKey``) and scrubbed, in every form of ``secret_forms``, from every
+text. Whether Bird returns it decides what can be compared:
+
+- ``signingKey`` a non-empty string: the key Bird holds, compared with the one given;
+- ``signingKey`` present but null or empty: Bird says there is no key, so a given key is set;
+- no ``signingKey``: unknown. ``update_signing_key=on_create`` then leaves it alone,
+  ``always`` sends it on every run (and so always reports a change).
+"""
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from ansible_collections.bird.engagements.plugins.module_utils._connection import (
+    ENV_ORGANIZATION_ID,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    BirdAPIError,
+    scrub_secret,
+    secret_forms,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._http import (
+    RETRY_CREATE,
+    RETRY_READ,
+    quote_id,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._identity import (
+    check_uuid,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._module import (
+    BirdModule,
+    env_fallback,
+    workspace_option,
+)
+
+SERVICES = ("channels", "numbers", "payments", "conversations")
+STATUSES = ("active", "inactive")
+STATES = ("present", "absent")
+UPDATE_SIGNING_KEY = ("on_create", "always")
+# Bird's own pattern of a subscription URL (docs.bird.com, Notifications API); matched whole.
+URL_PATTERN = r"^https://([a-zA-Z0-9-]+\.)+[a-zA-Z]{2,}(/[^\s]*)?$"
+URL_RE = re.compile(URL_PATTERN)
+LIST_LIMIT = 100
+SIGNING_KEY = "signingKey"
+
+# What Bird says of a subscription's signing key.
+KEY_SET, KEY_NONE, KEY_UNKNOWN = "set", "not set", "not returned by Bird"
+
+HINTS = {
+    403: (
+        "The access key is valid but its role or policy does not allow this call: grant it the "
+        "webhook subscription (Notifications API) permissions in this organization and workspace"
+    ),
+    404: (
+        "Check organization_id and workspace_id (the workspace must belong to the organization), and "
+        "that api_url is the API's base URL (no path): the API does not know this resource"
+    ),
+}
+
+
+# -- options -----------------------------------------------------------------------------
+
+
+def organization_option():
+    """The ``organization_id`` option (doc fragment ORGANIZATION)."""
+    return dict(
+        type="str", required=True, fallback=(env_fallback, [ENV_ORGANIZATION_ID])
+    )
+
+
+def selector_spec():
+    """The options that place and select subscriptions, shared by both modules."""
+    return dict(
+        organization_id=organization_option(),
+        workspace_id=workspace_option(),
+        service=dict(type="str", choices=list(SERVICES)),
+        event=dict(type="str"),
+        url=dict(type="str"),
+    )
+
+
+def check_url(value, field="url"):
+    """An error naming ``field`` (and why) unless Bird would accept ``value`` as a subscription URL."""
+    if isinstance(value, str) and URL_RE.fullmatch(value):
+        return None
+    why = _url_problem(value)
+    return (
+        "%s %r is not a URL Bird accepts for a webhook (%s): Bird delivers only to a public https URL with a "
+        "domain name and no port, such as https://events.example.com/bird, so put the Event-Driven Ansible "
+        "listener (bird.engagements.bird_webhook) behind a TLS endpoint with a public name; nothing was sent"
+        % (field, value, why)
+    )
+
+
+def _url_problem(value):
+    if not isinstance(value, str) or not value:
+        return "it is empty"
+    if any(char.isspace() for char in value):
+        return "it holds white space"
+    if not value.startswith("https://"):
+        return "it must start with https://, in lower case"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "it is not a valid URL"
+    host = parts.hostname or ""
+    if port is not None or parts.netloc.endswith(":"):
+        return "it names a port"
+    if "@" in parts.netloc:
+        return "it holds user information"
+    if re.fullmatch(r"[0-9.]+", host) or ":" in host:
+        return "its host is an IP address, not a domain name"
+    if "." not in host.rstrip("."):
+        return "its host %r is not a public domain name" % host
+    if host.endswith("."):
+        return "its host ends with a dot"
+    return "its host must be letters, digits and hyphens, ending in a top-level domain of letters"
+
+
+def check_request(params):
+    """Errors of the module's own options, found before any request (the UUIDs are checked apart)."""
+    errors = []
+    if params.get("url") is not None:
+        error = check_url(params["url"])
+        errors.extend([error] if error else [])
+    if params.get("event") is not None and not params["event"].strip():
+        errors.append(
+            "event must not be empty: give Bird's event name, such as channel.updated"
+        )
+    for index, item in enumerate(params.get("event_filters") or []):
+        if not (item.get("key") or "").strip():
+            errors.append("event_filters[%d].key must not be empty" % index)
+    if params.get("signing_key") is not None and not params["signing_key"].strip():
+        errors.append(
+            "signing_key is empty: give the key deliveries are signed with, or leave it out"
+        )
+    return errors
+
+
+# -- what Bird returns --------------------------------------------------------------------
+
+
+def subscriptions_path(organization_id, workspace_id, *parts):
+    """``/organizations/<org>/workspaces/<ws>/webhook-subscriptions[/<part>...]``, every segment quoted."""
+    return "/organizations/%s/workspaces/%s/webhook-subscriptions%s" % (
+        quote_id(organization_id),
+        quote_id(workspace_id),
+        "".join("/" + quote_id(part) for part in parts),
+    )
+
+
+def _is_key_field(name):
+    return (
+        isinstance(name, str)
+        and name.replace("_", "").replace("-", "").lower() == "signingkey"
+    )
+
+
+def strip_key(value):
+    """``value`` without any signing key field (``signingKey``, at any depth)."""
+    if isinstance(value, dict):
+        return {k: strip_key(v) for k, v in value.items() if not _is_key_field(k)}
+    if isinstance(value, list):
+        return [strip_key(v) for v in value]
+    return value
+
+
+def key_state(item):
+    """What Bird says of a subscription's key: KEY_SET, KEY_NONE or KEY_UNKNOWN."""
+    if SIGNING_KEY not in item:
+        return KEY_UNKNOWN
+    value = item[SIGNING_KEY]
+    return KEY_SET if isinstance(value, str) and value else KEY_NONE
+
+
+def has_signing_key(item):
+    """True or False when Bird says whether the subscription has a key, else None."""
+    return {KEY_SET: True, KEY_NONE: False}.get(key_state(item))
+
+
+def _text(value):
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def filter_set(filters, what="eventFilters"):
+    """Event filters as a frozenset of ``(key, value)`` texts; None/missing is no filter.
+
+    Raises ValueError (with ``what``) for anything but a list of objects with a key."""
+    if filters is None:
+        return frozenset()
+    if not isinstance(filters, list):
+        raise ValueError("%s must be a list" % what)
+    found = set()
+    for item in filters:
+        if not isinstance(item, dict) or item.get("key") is None:
+            raise ValueError(
+                "%s must be a list of objects with a key and a value" % what
+            )
+        found.add((_text(item["key"]), _text(item.get("value"))))
+    return frozenset(found)
+
+
+def filter_list(filters):
+    """A filter set as Bird's ``[{"key", "value"}]``, sorted."""
+    return [dict(key=key, value=value) for key, value in sorted(filters)]
+
+
+def _filters_of(item, request_id=None, path=None):
+    try:
+        return filter_set(item.get("eventFilters"))
+    except ValueError as err:
+        raise BirdAPIError.malformed(
+            "GET",
+            path,
+            "subscription %s: %s" % (item.get("id"), err),
+            request_id=request_id,
+        ) from err
+
+
+def _with_hint(error):
+    """A failed call of this API, with what to do about a 403 or 404 here."""
+    if error.status in HINTS:
+        error.hint = HINTS[error.status]
+    return error
+
+
+def list_subscriptions(client, organization_id, workspace_id):
+    """Every subscription of the workspace (every page, ``limit`` 100); malformed answers raise."""
+    path = subscriptions_path(organization_id, workspace_id)
+    try:
+        items = client.list_all(path, limit=LIST_LIMIT)
+    except BirdAPIError as err:
+        raise _with_hint(err) from err
+    for item in items:
+        _filters_of(item, path=path)
+    return items
+
+
+def matches(item, service=None, event=None, url=None):
+    """Whether a subscription has this service, event and URL (each compared only when given)."""
+    return all(
+        wanted is None or item.get(field) == wanted
+        for field, wanted in (("service", service), ("event", event), ("url", url))
+    )
+
+
+class Ambiguous(Exception):
+    """Several subscriptions have the same service, event and URL."""
+
+
+def the_subscription(items, service, event, url):
+    """The one subscription of (service, event, url), or None; several raise :class:`Ambiguous`."""
+    found = [item for item in items if matches(item, service, event, url)]
+    if len(found) > 1:
+        raise Ambiguous(
+            "%d webhook subscriptions have service %s, event %s and url %s (ids: %s): one is expected. Remove "
+            "all but one (state=absent removes none of them while there are several), then run again; nothing "
+            "was changed"
+            % (
+                len(found),
+                service,
+                event,
+                url,
+                ", ".join(str(i.get("id")) for i in found),
+            )
+        )
+    return found[0] if found else None
+
+
+def info_row(item):
+    """A subscription as a row of the info module: its fields, whether it has a key, Bird's object without it."""
+    return dict(
+        id=item.get("id"),
+        service=item.get("service"),
+        event=item.get("event"),
+        url=item.get("url"),
+        event_filters=filter_list(filter_set(item.get("eventFilters"))),
+        template=item.get("template"),
+        status=item.get("status"),
+        has_signing_key=has_signing_key(item),
+        subscription=strip_key(item),
+    )
+
+
+def subscription_rows(
+    client, organization_id, workspace_id, service=None, event=None, url=None
+):
+    """The workspace's subscriptions of this service, event and URL (each when given), as info rows."""
+    items = list_subscriptions(client, organization_id, workspace_id)
+    return [info_row(item) for item in items if matches(item, service, event, url)]
+
+
+# -- deciding -----------------------------------------------------------------------------
+
+
+class Desired:
+    """What the module's options ask for; None for an option not given (not managed)."""
+
+    def __init__(self, params):
+        self.service = params["service"]
+        self.event = params["event"].strip()
+        self.url = params["url"]
+        self.filters = (
+            None
+            if params.get("event_filters") is None
+            else frozenset(
+                (item["key"].strip(), item["value"]) for item in params["event_filters"]
+            )
+        )
+        self.template = params.get("template")
+        self.signing_key = params.get("signing_key")
+        self.update_signing_key = params.get("update_signing_key") or "on_create"
+        self.status = params.get("status")
+
+    def create_body(self):
+        body = dict(service=self.service, event=self.event, url=self.url)
+        if self.filters is not None:
+            body["eventFilters"] = filter_list(self.filters)
+        if self.template is not None:
+            body["template"] = self.template
+        if self.signing_key is not None:
+            body[SIGNING_KEY] = self.signing_key
+        return body
+
+    def changes(self, item):
+        """The PATCH body that makes ``item`` as asked: only the fields that differ (empty: nothing to do)."""
+        patch = {}
+        if (
+            self.filters is not None
+            and filter_set(item.get("eventFilters")) != self.filters
+        ):
+            patch["eventFilters"] = filter_list(self.filters)
+        if self.template is not None and (item.get("template") or "") != self.template:
+            patch["template"] = self.template
+        if self.status is not None and item.get("status") != self.status:
+            patch["status"] = self.status
+        if self.key_update(item):
+            patch[SIGNING_KEY] = self.signing_key
+        return patch
+
+    def key_update(self, item):
+        """Whether the key must be sent to the existing ``item`` (see the module's documentation)."""
+        if self.signing_key is None:
+            return False
+        state = key_state(item)
+        if state == KEY_SET:
+            return item[SIGNING_KEY] != self.signing_key
+        if state == KEY_NONE:
+            return True
+        return self.update_signing_key == "always"
+
+
+def view(item, key=None):
+    """The fields a diff shows of a subscription (never its key, only what Bird says of it)."""
+    if item is None:
+        return dict(state="absent")
+    return dict(
+        state="present",
+        service=item.get("service"),
+        event=item.get("event"),
+        url=item.get("url"),
+        event_filters=filter_list(filter_set(item.get("eventFilters"))),
+        template=item.get("template"),
+        status=item.get("status"),
+        signing_key=key or key_state(item),
+    )
+
+
+def predicted(item, patch):
+    """``item`` as it will be after ``patch``, without its key."""
+    after = dict(strip_key(item))
+    after.update(strip_key(patch))
+    return after
+
+
+# -- acting -------------------------------------------------------------------------------
+
+
+class Outcome:
+    """What a run did (or, in check mode, would do): ``changed``, Bird's object, the diff."""
+
+    def __init__(self, changed, subscription, before, after):
+        self.changed = changed
+        self.subscription = strip_key(subscription or {})
+        self.diff = dict(before=before, after=after)
+
+
+def ensure(client, organization_id, workspace_id, desired, state, check_mode):
+    """Make the workspace's subscription of (service, event, url) as asked; an :class:`Outcome`.
+
+    Raises BirdAPIError (with what to do about it) and Ambiguous."""
+    items = list_subscriptions(client, organization_id, workspace_id)
+    current = the_subscription(items, desired.service, desired.event, desired.url)
+    before = view(current)
+    if state == "absent":
+        if current is None:
+            return Outcome(False, {}, before, before)
+        changed = check_mode or _delete(client, organization_id, workspace_id, current)
+        return Outcome(changed, current, before, view(None))
+    if current is None:
+        after = view(
+            desired.create_body(),
+            key=KEY_SET if desired.signing_key is not None else KEY_UNKNOWN,
+        )
+        after["status"] = desired.status or "active"
+        if check_mode:
+            return Outcome(True, {}, before, after)
+        current = _create(client, organization_id, workspace_id, desired)
+        # A create sets no status (one asked to be inactive is made so at once), and one found after a
+        # create whose outcome was unknown may differ; a key it was just sent is not sent twice.
+        patch = desired.changes(current)
+        if key_state(current) == KEY_UNKNOWN:
+            patch.pop(SIGNING_KEY, None)
+        if patch:
+            current = _patch(client, organization_id, workspace_id, current, patch)
+        return Outcome(True, current, before, after)
+    patch = desired.changes(current)
+    if not patch:
+        return Outcome(False, current, before, before)
+    key = None
+    if SIGNING_KEY in patch:
+        key = KEY_SET if key_state(current) == KEY_NONE else "updated"
+    after = view(predicted(current, patch), key=key)
+    if check_mode:
+        return Outcome(True, predicted(current, patch), before, after)
+    return Outcome(
+        True,
+        _patch(client, organization_id, workspace_id, current, patch),
+        before,
+        after,
+    )
+
+
+def _object(response):
+    """The subscription a write answered with, or None (no body, or one without an id)."""
+    if not isinstance(response.body, dict) or not response.body.get("id"):
+        return None
+    return response.body
+
+
+def _create(client, organization_id, workspace_id, desired):
+    path = subscriptions_path(organization_id, workspace_id)
+    try:
+        response = client.request(
+            "POST", path, body=desired.create_body(), retry=RETRY_CREATE
+        )
+    except BirdAPIError as err:
+        if not err.maybe_applied:
+            raise _with_hint(err) from err
+        # It may have been applied: look, never send it blindly again.
+        found = the_subscription(
+            list_subscriptions(client, organization_id, workspace_id),
+            desired.service,
+            desired.event,
+            desired.url,
+        )
+        if found is None:
+            err.hint = (
+                "The create may not have been applied: no such subscription was listed afterwards. "
+                "Run again to create it"
+            )
+            raise err from None
+        return found
+    created = _object(response)
+    if created is None:
+        # An answer without the subscription: it is what the list now holds.
+        created = the_subscription(
+            list_subscriptions(client, organization_id, workspace_id),
+            desired.service,
+            desired.event,
+            desired.url,
+        )
+        if created is None:
+            raise BirdAPIError.malformed(
+                "POST",
+                path,
+                "HTTP %s without the subscription, which is not listed either"
+                % response.status,
+                request_id=response.request_id,
+            )
+    return created
+
+
+def _patch(client, organization_id, workspace_id, current, patch):
+    path = subscriptions_path(organization_id, workspace_id, current["id"])
+    try:
+        # Setting fields to given values is safe to repeat.
+        response = client.request("PATCH", path, body=patch, retry=RETRY_READ)
+    except BirdAPIError as err:
+        raise _with_hint(err) from err
+    updated = _object(response)
+    if updated is None:
+        try:
+            updated = client.get(path)
+        except BirdAPIError as err:
+            raise _with_hint(err) from err
+    return updated
+
+
+def _delete(client, organization_id, workspace_id, current):
+    """Delete ``current``; False when Bird says it was gone already (someone else removed it)."""
+    path = subscriptions_path(organization_id, workspace_id, current["id"])
+    try:
+        response = client.request(
+            "DELETE", path, retry=RETRY_READ, accept_status=(404,)
+        )
+    except BirdAPIError as err:
+        raise _with_hint(err) from err
+    return response.status != 404 or response.uncertain
+
+
+# -- the module base ----------------------------------------------------------------------
+
+
+class WebhookModule(BirdModule):
+    """A BirdModule that also keeps the signing key out of every output (results, errors, diffs, warnings)."""
+
+    def __init__(self, argument_spec, **kwargs):
+        super().__init__(argument_spec, **kwargs)
+        key = self.params.get("signing_key")
+        self._secrets = [key] if key and key.strip() else []
+        if self._secrets:
+            self.no_log_values.update(secret_forms(key))
+        elif key:
+            # White space only, refused by check_input: no secret, and masking it would mask every space.
+            self.no_log_values.discard(key)
+
+    def scrub(self, value):
+        value = super().scrub(value)
+        for secret in self._secrets:
+            value = scrub_secret(value, secret)
+        return value
+
+    def check_input(self):
+        """Fail before any request, naming every option that cannot work; else the organization and
+        workspace ids, lower case."""
+        errors = [
+            check_uuid(self.params[name], name)
+            for name in ("organization_id", "workspace_id")
+        ]
+        errors = [error for error in errors if error] + check_request(self.params)
+        if errors:
+            self.fail_json(msg=self.scrub("; ".join(errors)), errors=self.scrub(errors))
+        return (
+            self.params["organization_id"].lower(),
+            self.params["workspace_id"].lower(),
+        )
+
+    def answer(self, question, *args):
+        """``question(client, *args)``, its failures turned into failures of the module."""
+        client = self.client()
+        try:
+            return question(client, *args)
+        except BirdAPIError as err:
+            self.fail_api(err)
+        except Ambiguous as err:
+            self.fail_json(msg=self.scrub(str(err)))
+        # pylint: disable-next=broad-exception-caught  # a bug: say so, never with a secret
+        except Exception as err:
+            self.fail_unexpected(err)
+        return None  # not reached: fail_json exits
