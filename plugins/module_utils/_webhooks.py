@@ -545,6 +545,24 @@ class WebhookModule(BirdModule):
             value = scrub_secret(value, secret)
         return value
 
+    def client(self, concurrency=1):
+        client = super().client(concurrency)
+        if self._secrets:
+            # The client scrubs what it keeps of Bird's answers before it cuts a text to 500 characters:
+            # it must mask the signing key too, or a cut through the key would leave a piece no later
+            # scrub recognises.
+            access_key_scrub = client.scrub
+            secrets = list(self._secrets)
+
+            def scrub(value):
+                value = access_key_scrub(value)
+                for secret in secrets:
+                    value = scrub_secret(value, secret)
+                return value
+
+            client.scrub = scrub
+        return client
+
     def check_input(self):
         """Fail before any request, naming every option that cannot work; else the organization and
         workspace ids, lower case."""

@@ -196,3 +196,19 @@ def test_a_malformed_list_fails_with_the_endpoint(bird):
     result = run(args())
     assert result["failed"] and "malformed answer" in result["msg"]
     assert "webhook-subscriptions" in result["msg"] and fake.writes == []
+
+
+def test_a_key_echoed_across_the_message_limit_is_masked_before_the_cut(bird):
+    """A text error body (a gateway's page) echoing the key around its 500th character."""
+    body = (
+        "x" * 478 + " echo: " + KEY
+    )  # the key starts at 485: 15 of its characters are kept
+    fake = bird(
+        fail=lambda method, path, body_=None: (
+            response(400, body) if method == "POST" else None
+        )
+    )
+    result = run(args(signing_key=KEY))
+    assert result["failed"] and "echo: " in result["msg"] and len(fake.writes) == 1
+    pieces = [KEY[i : i + 6] for i in range(len(KEY) - 5)]
+    assert not [p for p in pieces if p in str(result)], result["msg"][-60:]
