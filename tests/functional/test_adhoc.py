@@ -139,7 +139,10 @@ def test_module_defaults_group_gives_every_module_its_credentials(simulator, tmp
     # Without module_defaults (and with no BIRD_* variable) a module has no credentials at all.
     proc, result = adhoc(INFO, "workspace_id=%s api_url=%s" % (WS1, sim.url), env)
     assert proc.returncode != 0
-    assert "missing required arguments: access_key" in result["msg"]
+    assert (
+        "access_key is missing: give it, or set the environment variable BIRD_ACCESS_KEY"
+        in result["msg"]
+    )
     assert sim.stats()["total"] == 0
 
     path = tmp_path / "module_defaults.yml"

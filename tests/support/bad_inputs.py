@@ -116,7 +116,13 @@ BAD_MODULE_INPUTS = [
     _m(
         "no-number",
         dict(phone_number=OMIT),
-        ["phone_number_id", "phone_number", "required"],
+        ["give phone_number (E.164) or phone_number_id (UUID)"],
+    ),
+    # A misspelled option is named as such, not taken for a missing number.
+    _m(
+        "misspelled-option",
+        dict(phone_number=OMIT, phone_numbr=WS1_VOICE[0]),
+        ["Unsupported parameters", "phone_numbr"],
         checked_by="ansible",
     ),
     _m(
@@ -344,7 +350,7 @@ BAD_ROLE_INPUTS = [
                 dict(phone_number=WS1_VOICE[0]), dict(phone_number=WS1_VOICE[0])
             )
         ),
-        ["workspaces[0].numbers[1]", "already listed"],
+        ["workspaces[0].numbers[1]", "also listed", "list each number once"],
     ),
     _r(
         "unknown-workspace",

@@ -92,8 +92,10 @@ class Proxy:
                 upstream.sendall(head)
                 stream = bytearray(head)
                 self._pipe(client, upstream, stream)
+                # Not anchored: on a kept-alive connection a request line follows the
+                # previous request's body (a create's JSON) without a line break.
                 lines = re.findall(
-                    rb"(?:^|\r\n)((?:GET|POST|DELETE|PUT|PATCH) http://\S+ HTTP/1\.[01])\r\n",
+                    rb"((?:GET|POST|DELETE|PUT|PATCH) http://\S+ HTTP/1\.[01])\r\n",
                     bytes(stream),
                 )
                 with self._lock:

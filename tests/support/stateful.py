@@ -555,7 +555,7 @@ class BirdMachine(RuleBasedStateMachine):
             return outcome
 
         rerun = dict(
-            workspaces=[dict(b.options(), owner="localhost") for b in blocks],
+            workspaces=[b.options() for b in blocks],
             api_url=self.sim.url,
             access_key=self.key,
             timeout=5,
