@@ -8,7 +8,7 @@ import collections
 import math
 import time
 
-WRITE_METHODS = ("POST", "DELETE")
+WRITE_METHODS = ("POST", "PATCH", "DELETE")
 
 
 def authenticate(access_keys, headers):
@@ -35,7 +35,7 @@ def permission_error(key_entry, ws_id, method):
 
 
 class RateWindows:
-    """Sliding one-second windows per workspace: one for GETs, one for writes (POST and DELETE)."""
+    """Sliding one-second windows per workspace: one for GETs, one for writes (POST, PATCH and DELETE)."""
 
     def __init__(self):
         self.windows = {}

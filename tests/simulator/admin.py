@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, unquote
 
-from .checks import as_bool, as_int
+from .checks import as_bool, as_float, as_int
 from .seed import DEFAULT_TEMPLATE
 from .shapes import Response, error
 
@@ -24,9 +24,22 @@ ROUTES = {
     "/connectors/{id}": ("DELETE",),
     "/channels/{id}": ("POST",),
     "/numbers": ("POST",),
+    "/numbers/{id}/capabilities": ("POST",),
     "/requests": ("GET",),
+    "/deliveries": ("GET",),
+    "/deliveries/wait": ("POST",),
+    "/webhooks/emit": ("POST",),
 }
-JSON_BODY_ROUTES = ("/config", "/faults", "/connectors", "/numbers", "/channels/{id}")
+JSON_BODY_ROUTES = (
+    "/config",
+    "/faults",
+    "/connectors",
+    "/numbers",
+    "/channels/{id}",
+    "/numbers/{id}/capabilities",
+    "/deliveries/wait",
+    "/webhooks/emit",
+)
 INSERT_CONNECTOR_KEYS = (
     "workspace_id",
     "phone_number_id",
@@ -35,15 +48,32 @@ INSERT_CONNECTOR_KEYS = (
     "force",
     "channel_delay",
 )
-ADD_NUMBER_KEYS = ("workspace_id", "number", "capabilities", "id", "country", "status")
+ADD_NUMBER_KEYS = (
+    "workspace_id",
+    "number",
+    "capabilities",
+    "id",
+    "country",
+    "status",
+    "voice_status",
+)
+EMIT_KEYS = ("workspace_id", "service", "event", "payload")
 
 
 def _route(path):
-    """(route template, item id or None) of an admin path."""
+    """(route template, item id or None) of an admin path: a segment of the path stands for a template's "{id}"."""
     route = path.rstrip("/")[len("/_sim") :] or "/"
-    head, sep, item = route.rpartition("/")
-    if sep and head in ("/connectors", "/channels") and item:
-        return head + "/{id}", unquote(item)
+    if route in ROUTES:
+        return route, None
+    segments = route.split("/")
+    for template in ROUTES:
+        parts = template.split("/")
+        if "{id}" in parts and len(parts) == len(segments):
+            index = parts.index("{id}")
+            if segments[index] and segments[:index] + segments[index + 1 :] == (
+                parts[:index] + parts[index + 1 :]
+            ):
+                return template, unquote(segments[index])
     return route, None
 
 
@@ -119,6 +149,12 @@ def _answer(sim, method, route, item_id, body, params):
         return Response(200, {"faults": sim.faults()})
     if route == "/requests":
         return Response(200, sim.requests(as_int("limit", params.get("limit", 50), 0)))
+    if route == "/deliveries":
+        return Response(200, sim.deliveries())
+    if route == "/deliveries/wait":
+        body = _object_body(body or {}, ("timeout",), ())
+        timeout = as_float("timeout", body.get("timeout", 10.0), 0.0, 300.0)
+        return Response(200, {"empty": sim.wait_deliveries(timeout)})
     try:
         return _change_data(sim, route, item_id, body, params)
     except LookupError as exc:
@@ -126,10 +162,25 @@ def _answer(sim, method, route, item_id, body, params):
 
 
 def _change_data(sim, route, item_id, body, params):
-    """The admin changes behind the client's back: insert or delete a connector, add a number, set a channel's status."""
+    """The admin changes behind the client's back: insert or delete a connector, add a number or change its voice,
+    set a channel's status, emit a webhook event."""
     if route == "/channels/{id}":
         body = _object_body(body, ("status",), ("status",))
         return Response(200, sim.set_channel_status(item_id, body["status"]))
+    if route == "/numbers/{id}/capabilities":
+        body = _object_body(body, ("voice", "workspace_id"), ())
+        if "voice" not in body:
+            raise ValueError('missing key: voice (a status such as "active", or null)')
+        return Response(
+            200,
+            sim.set_number_voice(item_id, body["voice"], body.get("workspace_id")),
+        )
+    if route == "/webhooks/emit":
+        body = _object_body(body, EMIT_KEYS, ("workspace_id", "service", "event"))
+        ids = sim.emit_webhook(
+            body["workspace_id"], body["service"], body["event"], body.get("payload")
+        )
+        return Response(200, {"requestIds": ids})
     if route == "/connectors/{id}":
         return Response(
             200, sim.delete_connector(params.get("workspace_id") or None, item_id)
@@ -147,6 +198,7 @@ def _change_data(sim, route, item_id, body, params):
                 id=body.get("id"),
                 country=body.get("country") or "NL",
                 status=body.get("status") or "active",
+                voice_status=body.get("voice_status") or "active",
             ),
         )
     body = _object_body(body, INSERT_CONNECTOR_KEYS, ())

@@ -1,6 +1,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: Contributors to the bird.engagements collection
-"""The public Bird API endpoints: connectors, channels and numbers of a workspace.
+"""The public Bird API endpoints: connectors, channels and numbers of a workspace (webhook
+subscriptions, under the organization's workspace, are in webhooks.py).
 
 The simulator has done the checks before these run (route, access key, workspace, rate limit,
 fault rules); ``Endpoints.dispatch`` answers the request itself.
@@ -8,23 +9,25 @@ fault rules); ``Endpoints.dispatch`` answers the request itself.
 
 from __future__ import annotations
 
-import json
+import collections
 import time
 from urllib.parse import parse_qs, unquote
 
 from .capabilities import can_carry_voice
 from .channels import final_status, listed, render_channel, status_at, visible
-from .faults import malformed_body
-from .paging import cut_page, list_envelope, list_limit
+from .faults import list_answer
+from .paging import cut_page, list_limit
 from .seed import VOICE_TEMPLATE_PREFIX
 from .shapes import (
     Response,
     error,
+    json_object,
     list_item_ids,
     render_connector,
     render_number,
     slug,
 )
+from .webhooks import RESOURCE, Subscriptions
 
 CREATE_PROPERTIES = (
     "name",
@@ -40,29 +43,39 @@ API_ROUTES = {
     "connectors": (("GET", "POST"), ("GET", "DELETE")),
     "channels": (("GET",), ("GET",)),
     "numbers": (("GET",), ("GET",)),
+    RESOURCE: (("GET", "POST"), ("GET", "PATCH", "DELETE")),
 }
+# Resources whose path starts /organizations/{org}: those of the Notifications API.
+ORGANIZATION_RESOURCES = (RESOURCE,)
+
+Route = collections.namedtuple("Route", "organization workspace resource item")
 
 
 def parse_route(path):
-    """(workspace id, resource, item id or None) of an API path, or None if it is no endpoint."""
+    """The Route of an API path (organization None for /workspaces/... paths), or None if it is no endpoint."""
     segments = [unquote(s) for s in path.split("/") if s]
+    organization = None
+    if segments[:1] == ["organizations"] and len(segments) > 2:
+        organization, segments = segments[1], segments[2:]
     if not (
         3 <= len(segments) <= 4
         and segments[0] == "workspaces"
         and segments[2] in API_ROUTES
+        and (organization is not None) == (segments[2] in ORGANIZATION_RESOURCES)
     ):
         return None
-    return segments[1], segments[2], (segments[3] if len(segments) == 4 else None)
+    item = segments[3] if len(segments) == 4 else None
+    return Route(organization, segments[1], segments[2], item)
 
 
-def route_name(method, resource, item_id):
-    return f"{method} /workspaces/{{ws}}/{resource}" + (
-        "/{id}" if item_id is not None else ""
-    )
+def route_name(method, route):
+    prefix = "/organizations/{org}" if route.organization is not None else ""
+    item = "/{id}" if route.item is not None else ""
+    return f"{method} {prefix}/workspaces/{{ws}}/{route.resource}{item}"
 
 
-def allowed_methods(resource, item_id):
-    return API_ROUTES[resource][item_id is not None]
+def allowed_methods(route):
+    return API_ROUTES[route.resource][route.item is not None]
 
 
 def _validate_create(body):
@@ -134,6 +147,7 @@ class Endpoints:
     def __init__(self, store, lock):
         self.store = store
         self.lock = lock
+        self.subscriptions = Subscriptions(store, lock)
 
     def dispatch(self, ctx, cfg, ws, resource, item_id, raw_body):
         params = {
@@ -141,6 +155,8 @@ class Endpoints:
             for key, values in parse_qs(ctx.query, keep_blank_values=True).items()
         }
         self.purge()
+        if resource == RESOURCE:
+            return self.subscriptions.dispatch(ctx, cfg, ws, item_id, raw_body, params)
         if resource == "connectors":
             if item_id is None:
                 if ctx.method == "POST":
@@ -170,27 +186,12 @@ class Endpoints:
             connector, self.store.number_of(connector), cfg, now, ids, template_fields
         )
 
-    @staticmethod
-    def _list_answer(ctx, cfg, page, results):
-        if ctx.malformed:
-            return Response(200, malformed_body(ctx.malformed, page, results))
-        return Response(200, list_envelope(results, page, cfg["last_page_token"]))
-
     # -- connectors ------------------------------------------------------------------
 
     def create_connector(self, ctx, cfg, ws, raw_body):
-        try:
-            body = json.loads(raw_body.decode("utf-8")) if raw_body else None
-        except (UnicodeDecodeError, ValueError):
-            return error(400, "the request body is not valid JSON")
-        if body is None and not raw_body:
-            return error(400, "the request body is not valid JSON (empty body)")
-        if not isinstance(body, dict):
-            return error(
-                422,
-                "the request body must be a JSON object",
-                {"$": ["must be an object"]},
-            )
+        body, refusal = json_object(raw_body)
+        if refusal:
+            return refusal
         name, template, arguments, conv_status, refusal = _validate_create(body)
         if refusal:
             return refusal
@@ -286,7 +287,7 @@ class Endpoints:
                 )
                 for seq, connector in page.items
             ]
-        return self._list_answer(ctx, cfg, page, results)
+        return list_answer(ctx, cfg, page, results)
 
     def delete_connector(self, ctx, cfg, ws, connector_id):
         keep = cfg["deleted_channel_visible"]
@@ -349,7 +350,7 @@ class Endpoints:
             if refusal:
                 return refusal
             results = [render_channel(channel, now) for _seq, channel in page.items]
-        return self._list_answer(ctx, cfg, page, results)
+        return list_answer(ctx, cfg, page, results)
 
     def list_numbers(self, ctx, cfg, ws, params):
         limit, refusal = list_limit("numbers", params, cfg)
@@ -372,4 +373,4 @@ class Endpoints:
             if refusal:
                 return refusal
             results = [render_number(number, cfg) for _seq, number in page.items]
-        return self._list_answer(ctx, cfg, page, results)
+        return list_answer(ctx, cfg, page, results)

@@ -15,8 +15,9 @@ import uuid
 
 from .channels import final_status, render_channel
 from .checks import as_float
+from .deliveries import Outbox
 from .seed import DEFAULT_TEMPLATE
-from .shapes import render_connector
+from .shapes import render_connector, render_number
 from .state import Store
 
 
@@ -25,17 +26,25 @@ def public_number(number):
     return {
         key: copy.deepcopy(value)
         for key, value in number.items()
-        if key not in ("seq", "generated")
+        if key not in ("seq", "generated", "voice_changed")
     }
 
 
 class Backstage:
-    """insert_connector, delete_connector and add_number, on the state of the simulator they are part of."""
+    """insert_connector, delete_connector, add_number, set_channel_status, set_number_voice and emit_webhook,
+    on the state of the simulator they are part of; deliveries and wait_deliveries, on its webhook outbox.
+    """
 
-    # Set by BirdSimulator.__init__: the state, its lock and the configuration.
+    # Set by BirdSimulator.__init__: the state, its lock, the configuration and the webhook outbox.
     _store: Store
     _lock: threading.Lock
     _config: dict
+    _outbox: Outbox
+
+    @property
+    def organization_id(self):
+        """The organization every workspace belongs to (the seed's "organization_id")."""
+        return self._store.organization_id
 
     def _persist(self):
         """Write the state file, if any (BirdSimulator does)."""
@@ -139,10 +148,12 @@ class Backstage:
         id=None,
         country="NL",
         status="active",
+        voice_status="active",
     ):  # pylint: disable=redefined-builtin
         """Add a number to a workspace (after its others); returns it as in ``workspaces``.
 
-        capabilities defaults to ["sms", "voice"]; id to a fresh uuid4. Raises LookupError for an unknown
+        capabilities defaults to ["sms", "voice"]; id to a fresh uuid4; voice_status "pending" makes a number
+        whose voice set_number_voice activates later. Raises LookupError for an unknown
         workspace or an id already there, ValueError for a bad number.
         """
         ws = self._workspace(workspace_id)
@@ -152,6 +163,7 @@ class Backstage:
             "country": country,
             "status": status,
             "capabilities": ["sms", "voice"] if capabilities is None else capabilities,
+            "voice_status": voice_status,
         }
         with self._lock:
             added = self._store.add_number(ws["id"], entry)
@@ -172,3 +184,39 @@ class Backstage:
             rendered = render_channel(channel, max(now, channel["readyAt"] or now))
         self._persist()
         return rendered
+
+    def set_number_voice(self, number_id, status, workspace_id=None):
+        """Change a number's voice capability as Bird would, and send the numbers service's ``endpoint`` event.
+
+        status: a voice status such as "active" or "pending" (the number gets voice, "voice" unless it has a
+        direction token), or None (no voice). workspace_id None: the first workspace with that number id.
+        Returns the number as the Python API shows it; raises LookupError or ValueError.
+        """
+        if status is not None and (not isinstance(status, str) or not status):
+            raise ValueError(f"voice: expected a status string or null, got {status!r}")
+        with self._lock:
+            ws, number = self._store.find_number(str(number_id), workspace_id)
+            self._store.set_number_voice(number, status)
+            payload = render_number(number, self._config, single=True)
+            self._outbox.deliver(ws, "numbers", "endpoint", payload)
+            result = public_number(number)
+        self._persist()
+        return result
+
+    def emit_webhook(self, workspace_id, service, event, payload):
+        """Send an event with any payload to the matching active subscriptions of a workspace; returns the
+        deliveries' request ids (one per subscription). Raises LookupError for an unknown workspace.
+        """
+        if not isinstance(service, str) or not isinstance(event, str):
+            raise ValueError("service and event must be strings")
+        ws = self._workspace(workspace_id)
+        with self._lock:
+            return self._outbox.deliver(ws, service, event, copy.deepcopy(payload))
+
+    def deliveries(self):
+        """Every webhook delivery attempt so far, oldest first (like GET /_sim/deliveries)."""
+        return self._outbox.attempts()
+
+    def wait_deliveries(self, timeout=10.0):
+        """Wait until no delivery, retry or scheduled channel event is left; returns whether that happened in time."""
+        return self._outbox.wait(timeout)

@@ -6,6 +6,10 @@ A number holds its capabilities as a list of tokens: ``sms``, ``mms``, ... and f
 (both directions), ``voice-inbound`` or ``voice-outbound`` (that direction only) or ``voice-none``
 (a voice entry whose directions are both null: no voice). Each shape says as much of that as it
 can: the string shape names the directions, the object shapes put null in a missing direction.
+
+A number's voice also has a status (``voice_status``, default ``active``; ``pending`` until Bird
+activates it). Only the endpoint shape has a place for it; the other shapes show voice only while
+it is active, and only then does the simulator let a Voice connector onto the number.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ def voice_directions(capabilities):
 
 
 def can_carry_voice(number):
-    """Whether the simulator lets a Voice connector onto a number record (any voice direction will do)."""
-    return any(voice_directions(number["capabilities"]) or ())
+    """Whether the simulator lets a Voice connector onto a number record: active voice, in any direction."""
+    return number.get("voice_status", "active") == "active" and any(
+        voice_directions(number["capabilities"]) or ()
+    )
 
 
 def capability_format(fmt, number):
@@ -106,6 +112,12 @@ def render_capabilities(capabilities, fmt, voice_status="active"):
 def add_capabilities(target, number, fmt):
     """Set target["capabilities"] for number in shape fmt (nothing at all for "absent")."""
     fmt = capability_format(fmt, number)
-    if fmt != "absent":
-        target["capabilities"] = render_capabilities(number["capabilities"], fmt)
+    if fmt == "absent":
+        return target
+    capabilities = number["capabilities"]
+    voice_status = number.get("voice_status", "active")
+    if voice_status != "active" and fmt != "endpoint":
+        # No place for a status in this shape: voice that is not active yet is not there.
+        capabilities = [cap for cap in capabilities if cap not in VOICE_TOKENS]
+    target["capabilities"] = render_capabilities(capabilities, fmt, voice_status)
     return target

@@ -263,6 +263,21 @@ def build_parser():
         help="send Messagebird-Request-Id with API answers (on)",
     )
     behaviour.add_argument(
+        "--webhook-target",
+        help="base URL webhook deliveries are sent to (+ the subscription URL's path); unset: recorded only",
+    )
+    behaviour.add_argument(
+        "--webhook-retry-delays",
+        type=_json_arg,
+        help="JSON list of seconds before each retry of a failed delivery ([1, 5])",
+    )
+    behaviour.add_argument(
+        "--echo-signing-key",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a subscription's signingKey in answers (on)",
+    )
+    behaviour.add_argument(
         "--rate-limit-share",
         type=float,
         help="share (0..1) of API requests answered 429 at random (0)",

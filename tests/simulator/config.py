@@ -57,6 +57,23 @@ def _check_status_by_number(key, value):
     }
 
 
+def _check_webhook_target(key, value):
+    """None (deliveries are recorded, not sent) or an http(s) base URL such as http://127.0.0.1:5000."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(f"{key}: expected an http(s) base URL or null, got {value!r}")
+    return value
+
+
+def _check_delays(key, value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key}: expected a list of seconds")
+    return [as_float(f"{key}[{index}]", v, 0.0) for index, v in enumerate(value)]
+
+
 def _non_negative(key, value):
     return as_float(key, value, 0.0)
 
@@ -111,6 +128,9 @@ CONFIG_SPEC = {
     "rate_post": (500, lambda k, v: as_int(k, v, 0)),
     "retry_after_header": (False, as_bool),
     "request_id_header": (True, as_bool),
+    "webhook_target": (None, _check_webhook_target),
+    "webhook_retry_delays": ([1.0, 5.0], _check_delays),
+    "echo_signing_key": (True, as_bool),
     "rate_limit_share": (0.0, lambda k, v: as_float(k, v, 0.0, 1.0)),
     "faults": ([], _check_faults),
     "random_seed": (0, as_int),

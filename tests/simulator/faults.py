@@ -10,7 +10,7 @@ import json
 import re
 
 from .checks import as_bool, as_choice, as_float, as_int
-from .paging import START
+from .paging import START, list_envelope
 from .shapes import NO_BODY_STATUSES, Response, error_body
 from .tokens import encode_token
 
@@ -229,3 +229,10 @@ def malformed_body(mode, page, results):
         "nextPageToken": page.next_token
         or encode_token(page.resource, page.position + 1, page.style),
     }
+
+
+def list_answer(ctx, cfg, page, results):
+    """The answer of a list GET: the normal envelope, or spoilt as the request's malformed rule says."""
+    if ctx.malformed:
+        return Response(200, malformed_body(ctx.malformed, page, results))
+    return Response(200, list_envelope(results, page, cfg["last_page_token"]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+import json
 
 from .capabilities import add_capabilities
 
@@ -53,6 +54,21 @@ def error_body(status, message, details=None, code=None):
 
 def error(status, message, details=None, code=None, headers=None):
     return Response(status, error_body(status, message, details, code), headers)
+
+
+def json_object(raw_body):
+    """(the JSON object of a request body, None), or (None, error response): 400 if it is not JSON, 422 if not an object."""
+    try:
+        body = json.loads(raw_body.decode("utf-8")) if raw_body else None
+    except (UnicodeDecodeError, ValueError):
+        return None, error(400, "the request body is not valid JSON")
+    if body is None and not raw_body:
+        return None, error(400, "the request body is not valid JSON (empty body)")
+    if not isinstance(body, dict):
+        return None, error(
+            422, "the request body must be a JSON object", {"$": ["must be an object"]}
+        )
+    return body, None
 
 
 @functools.lru_cache(maxsize=65536)

@@ -21,12 +21,14 @@ from .backstage import Backstage, public_number
 from .channels import render_channel, visible
 from .checks import as_int
 from .config import split_options, validate_config
+from .deliveries import Outbox
 from .faults import FaultRule, decide, gateway_response, status_response
 from .server import Server
 from .shapes import Response, error, iso, ready, render_connector
 from .state import Store, atomic_write
 from .stats import Recorder, RequestContext
 from .tls import server_context
+from .webhooks import render_subscription
 
 
 class _SleepBudget(threading.local):
@@ -60,6 +62,8 @@ class BirdSimulator(Backstage):
         self.ca_file = None
         self._store = Store(self.options)
         self._store.apply_voiceless(runtime["voiceless_every"])
+        self._outbox = Outbox(self._store, self._lock, lambda: self._config)
+        self._store.events = self._outbox
         self._endpoints = Endpoints(self._store, self._lock)
         if self.options["state_file"]:
             try:
@@ -125,9 +129,9 @@ class BirdSimulator(Backstage):
         route = parse_route(ctx.path)
         if route is None:
             return error(404, f"no such endpoint: {ctx.path}")
-        ws_id, resource, item_id = route
-        ctx.route = route_name(method, resource, item_id)
-        allowed = allowed_methods(resource, item_id)
+        ws_id, resource, item_id = route.workspace, route.resource, route.item
+        ctx.route = route_name(method, route)
+        allowed = allowed_methods(route)
         if key_entry is None:
             return error(401, auth_error)
         if method not in allowed:
@@ -136,6 +140,8 @@ class BirdSimulator(Backstage):
                 f"method {method} is not allowed here",
                 headers={"Allow": ", ".join(allowed)},
             )
+        if route.organization not in (None, self._store.organization_id):
+            return error(404, "organization not found")
         ws = self._store.workspaces.get(ws_id)
         if ws is None:
             return error(404, "workspace not found")  # Bird's documented text
@@ -255,15 +261,17 @@ class BirdSimulator(Backstage):
             self._recorder.clear()
 
     def reset(self):
-        """Reset the stats, the rate limit windows and all connectors/channels (and added numbers) to the seed."""
+        """Reset the stats, the rate limit windows, the deliveries and all connectors/channels/subscriptions (and numbers) to the seed."""
         with self._lock:
             self._recorder.clear()
             self._windows.reset()
             self._store.reset_to_seed()
+            self._outbox.clear()
         self._persist()
 
     def state(self):
-        """All connectors (API view) and assigned channels (with their status now) per workspace, plus the pending channels."""
+        """Per workspace: all connectors (API view), assigned channels (with their status now), the pending channels and the
+        webhook subscriptions (with their signing keys)."""
         with self._lock:
             now = time.time()
             self._store.purge(now)
@@ -297,8 +305,17 @@ class BirdSimulator(Backstage):
                         for c in connectors
                         if not ready(c["channelReadyAt"], now)
                     ],
+                    "subscriptions": [
+                        render_subscription(sub, True)
+                        for sub in sorted(
+                            ws["subscriptions"].values(), key=lambda s: s["seq"]
+                        )
+                    ],
                 }
-            return {"workspaces": result}
+            return {
+                "organization_id": self._store.organization_id,
+                "workspaces": result,
+            }
 
     def requests(self, limit=50):
         """The last limit API requests, oldest first."""
@@ -373,6 +390,7 @@ class BirdSimulator(Backstage):
             if self._thread is not None:
                 self._thread.join(timeout=5)
             self._thread = None
+        self._outbox.clear(log=False)  # a stopped simulator sends nothing more
         self._persist()
         if self._tempdir:
             shutil.rmtree(self._tempdir, ignore_errors=True)

@@ -1,10 +1,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: Contributors to the bird.engagements collection
-"""What the simulator holds: access keys, workspaces with their numbers, connectors and channels.
+"""What the simulator holds: access keys, the organization's workspaces with their numbers, connectors,
+channels and webhook subscriptions.
 
-The seed and the generated workspaces make the start; the state file keeps connectors and channels
-(and numbers added through the admin API) across restarts. One lock (the simulator's) guards a Store:
-the methods marked "(lock held)" expect the caller to hold it.
+The seed and the generated workspaces make the start; the state file keeps connectors, channels,
+subscriptions (and numbers added or changed through the admin API) across restarts. One lock (the
+simulator's) guards a Store: the methods marked "(lock held)" expect the caller to hold it. A Store
+tells ``events`` (deliveries.Outbox, when set) of the channel changes that webhooks report.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .channels import new_channel
 from .checks import as_bool, as_int
 from .seed import (
     DEFAULT_ACCESS_KEY,
+    DEFAULT_ORGANIZATION,
     DEFAULT_TEMPLATE,
     GENERATED_NAMESPACE,
     VOICE,
@@ -56,12 +59,15 @@ class Store:
         self.workspaces = {}
         self.seed_connectors = {}
         self.seq = 0
+        self.events = None  # a deliveries.Outbox; None: nobody listens
+        self.voiceless_every = 0
         # (ws id, connector id) -> the time a delete (delete_delay) takes effect; see purge.
         self.pending_deletes = {}
         self.version = 0
         self.persisted_version = 0
         self.persist_lock = threading.Lock()
         seed = load_seed(options["seed"])
+        self.organization_id = str(seed.get("organization_id") or DEFAULT_ORGANIZATION)
         for ws in seed.get("workspaces") or []:
             self._add_workspace(ws)
         generate = as_int("generate_workspaces", options["generate_workspaces"] or 0, 0)
@@ -123,12 +129,16 @@ class Store:
             "numbers": numbers,
             "connectors": {},
             "channels": {},
+            "subscriptions": {},
             "seed_numbers": list(numbers),
+            # pristine copies, for reset (admin voice changes alter the records in place)
+            "seed_records": copy.deepcopy(numbers),
         }
         self.seed_connectors[ws_id] = list(ws.get("connectors") or [])
 
     def apply_voiceless(self, voiceless_every):
         """(lock held) Give every K-th generated number SMS only (voiceless_every K; 0: all have voice)."""
+        self.voiceless_every = voiceless_every
         for ws in self.workspaces.values():
             for number in ws["numbers"].values():
                 if "generated" in number:
@@ -139,15 +149,14 @@ class Store:
                     )
 
     def reset_to_seed(self):
-        """(lock held) Drop all connectors, channels and added numbers, and re-create the seeded connectors."""
+        """(lock held) Drop all connectors, channels, subscriptions, added numbers and number changes; re-create the seeded connectors."""
         self.seq = 0
         self.pending_deletes = {}
         for ws_id, ws in self.workspaces.items():
             ws["connectors"] = {}
             ws["channels"] = {}
-            ws["numbers"] = {
-                number_id: ws["numbers"][number_id] for number_id in ws["seed_numbers"]
-            }
+            ws["subscriptions"] = {}
+            ws["numbers"] = copy.deepcopy(ws["seed_records"])
             for index, entry in enumerate(self.seed_connectors[ws_id]):
                 if not isinstance(entry, dict):
                     raise ValueError(
@@ -182,7 +191,9 @@ class Store:
                         )
                     ),
                     final=str(entry.get("channelStatus") or "active"),
+                    announce=False,
                 )
+        self.apply_voiceless(self.voiceless_every)
         self.version += 1
 
     # -- connectors, channels, numbers --------------------------------------------
@@ -201,11 +212,13 @@ class Store:
         setup_seconds=0.0,
         final="active",
         list_delay=0.0,
+        announce=True,
     ):
         """(lock held) Insert a connector and its (possibly not yet visible) channel.
 
         delay: channel_delay (0: assigned at once, < 0: never); setup_seconds and final: the channel's
-        setting-up time and final status (see channels.py); list_delay: how long lists leave both out.
+        setting-up time and final status (see channels.py); list_delay: how long lists leave both out;
+        announce: tell events (webhooks) of the channel's steps (not for the seed, which is there from the start).
         """
         ws = self.workspaces[ws_id]
         now = time.time()
@@ -235,9 +248,11 @@ class Store:
         if conv_status is not None:
             connector["channelConversationalStatusEnabled"] = conv_status
         ws["connectors"][connector_id] = connector
-        ws["channels"][channel_id] = new_channel(
+        channel = ws["channels"][channel_id] = new_channel(
             channel_id, template, name, connector, number, setup_seconds, final
         )
+        if announce and self.events is not None:
+            self.events.channel_steps(ws_id, channel)
         self.version += 1
         return connector
 
@@ -264,9 +279,10 @@ class Store:
         channel = ws["channels"].get(connector["channelId"])
         if channel is not None:
             if keep_channel and channel["readyAt"] is not None:
-                channel.setdefault("changes", []).append(
-                    [time.time() if at is None else at, "deleted"]
-                )
+                at = time.time() if at is None else at
+                channel.setdefault("changes", []).append([at, "deleted"])
+                if self.events is not None:
+                    self.events.channel_changed(ws_id, channel, at)
             else:
                 del ws["channels"][channel["id"]]
         self.version += 1
@@ -278,25 +294,17 @@ class Store:
         connector["deleteAt"] = at
         connector["deleteKeepsChannel"] = keep_channel
         self.pending_deletes[(ws_id, connector_id)] = at
+        if self.events is not None:
+            self.events.purge_at(at)
         self.version += 1
 
     def purge(self, now):
-        """(lock held) Carry out the delayed deletes that are due; returns [(ws id, channel record kept as deleted)]."""
-        kept = []
-        if not self.pending_deletes:
-            return kept
+        """(lock held) Carry out the delayed deletes (delete_delay) that are due."""
         for (ws_id, connector_id), at in list(self.pending_deletes.items()):
-            if at > now:
-                continue
-            connector = self.workspaces[ws_id]["connectors"].get(connector_id)
-            keep = bool(connector and connector.get("deleteKeepsChannel"))
-            self.delete_connector(ws_id, connector_id, keep, at)
-            channel = self.workspaces[ws_id]["channels"].get(
-                connector["channelId"] if connector else None
-            )
-            if keep and channel is not None:
-                kept.append((ws_id, channel))
-        return kept
+            if at <= now:
+                connector = self.workspaces[ws_id]["connectors"].get(connector_id)
+                keep = bool(connector and connector.get("deleteKeepsChannel"))
+                self.delete_connector(ws_id, connector_id, keep, at)
 
     def find_channel(self, channel_id):
         """(lock held) (workspace, channel record) of a channel id in any workspace; raises LookupError."""
@@ -310,6 +318,8 @@ class Store:
         """(lock held) Give a channel a new status from time ``at`` on; returns (workspace, channel record)."""
         ws, channel = self.find_channel(channel_id)
         channel.setdefault("changes", []).append([at, status])
+        if self.events is not None:
+            self.events.channel_changed(ws["id"], channel, at)
         self.version += 1
         return ws, channel
 
@@ -320,6 +330,34 @@ class Store:
         return self.workspaces[connector["workspaceId"]]["numbers"].get(
             connector["phoneNumberId"]
         )
+
+    def find_number(self, number_id, ws_id=None):
+        """(lock held) (workspace, number record) of a number id, in ws_id or the first workspace that has it; raises LookupError."""
+        for ws in self.workspaces.values():
+            if ws_id in (None, ws["id"]) and number_id in ws["numbers"]:
+                return ws, ws["numbers"][number_id]
+        raise LookupError(f"number {number_id} not found")
+
+    def set_number_voice(self, number, status):
+        """(lock held) Give a number voice with ``status`` (any string; "active": usable), or none with None.
+
+        A number without a voice token gets "voice" (both directions); one with a direction keeps it.
+        """
+        tokens = [cap for cap in number["capabilities"] if not cap.startswith("voice")]
+        if status is not None:
+            kept = [
+                cap
+                for cap in number["capabilities"]
+                if cap in ("voice", "voice-inbound", "voice-outbound")
+            ]
+            tokens += kept or ["voice"]
+            if status == "active":
+                number.pop("voice_status", None)
+            else:
+                number["voice_status"] = status
+        number["capabilities"] = tokens
+        number["voice_changed"] = True
+        self.version += 1
 
     def add_number(self, ws_id, entry):
         """(lock held) Add a number (seed form) at the end of the workspace's numbers; returns its record."""
@@ -349,6 +387,10 @@ class Store:
             ws["channels"] = {c["id"]: c for c in saved.get("channels") or []}
             for number in saved.get("added_numbers") or []:
                 ws["numbers"].setdefault(number["id"], number)
+            for number_id, change in (saved.get("voice_changes") or {}).items():
+                if number_id in ws["numbers"]:
+                    ws["numbers"][number_id].update(change)
+            ws["subscriptions"] = {s["id"]: s for s in saved.get("subscriptions") or []}
             for connector in ws["connectors"].values():
                 if connector.get("deleteAt") is not None:
                     self.pending_deletes[(ws_id, connector["id"])] = connector[
@@ -357,9 +399,10 @@ class Store:
         self.seq = max(
             [int(data.get("seq") or 0)]
             + [
-                c["seq"]
+                item["seq"]
                 for ws in self.workspaces.values()
-                for c in ws["connectors"].values()
+                for kind in ("connectors", "subscriptions")
+                for item in ws[kind].values()
             ]
         )
         self.version += 1
@@ -380,6 +423,20 @@ class Store:
                             for n_id, n in ws["numbers"].items()
                             if n_id not in ws["seed_numbers"]
                         ],
+                        "voice_changes": {
+                            n_id: {
+                                key: n[key]
+                                for key in (
+                                    "capabilities",
+                                    "voice_status",
+                                    "voice_changed",
+                                )
+                                if key in n
+                            }
+                            for n_id, n in ws["numbers"].items()
+                            if n_id in ws["seed_numbers"] and n.get("voice_changed")
+                        },
+                        "subscriptions": list(ws["subscriptions"].values()),
                     }
                     for ws_id, ws in self.workspaces.items()
                 },

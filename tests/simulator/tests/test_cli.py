@@ -194,7 +194,7 @@ def test_flags_override_the_config_file_and_reach_every_new_key(tmp_path):
     ] == [["sms", "voice"]] * 3 + [["sms"]]
 
 
-def test_the_flags_of_the_channel_paging_delete_and_header_keys(tmp_path):
+def test_the_flags_of_the_channel_paging_delete_header_and_webhook_keys(tmp_path):
     by_number = tmp_path / "by_number.json"
     by_number.write_text('{"+31205550001": "failed"}', encoding="utf-8")
     args = build_parser().parse_args(
@@ -224,6 +224,11 @@ def test_the_flags_of_the_channel_paging_delete_and_header_keys(tmp_path):
             "--get-item-ids",
             "null",
             "--no-request-id-header",
+            "--webhook-target",
+            "http://127.0.0.1:5000",
+            "--webhook-retry-delays",
+            "[0.5]",
+            "--no-echo-signing-key",
         ]
     )
     config = config_from_args(args)
@@ -243,6 +248,9 @@ def test_the_flags_of_the_channel_paging_delete_and_header_keys(tmp_path):
         "list_item_ids": "null",
         "get_item_ids": "null",
         "request_id_header": False,
+        "webhook_target": "http://127.0.0.1:5000",
+        "webhook_retry_delays": [0.5],
+        "echo_signing_key": False,
     }
 
 

@@ -50,6 +50,9 @@ DOCUMENTED_DEFAULTS = {
     "rate_post": 500,
     "retry_after_header": False,
     "request_id_header": True,
+    "webhook_target": None,
+    "webhook_retry_delays": [1.0, 5.0],
+    "echo_signing_key": True,
     "rate_limit_share": 0.0,
     "faults": [],
     "random_seed": 0,
@@ -90,6 +93,11 @@ def test_the_defaults_are_the_documented_ones():
         ("list_delay", -1),
         ("get_item_ids", "none"),
         ("request_id_header", "sometimes"),
+        ("webhook_target", "127.0.0.1:5000"),
+        ("webhook_target", 5000),
+        ("webhook_retry_delays", 5),
+        ("webhook_retry_delays", [1, -1]),
+        ("echo_signing_key", "perhaps"),
         ("template_filter_param", 1),
         ("last_page_token", "none"),
         ("list_item_ids", "some"),
@@ -125,6 +133,8 @@ def test_values_are_normalised():
             "channel_final_status_by_number": None,
             "delete_delay": 1,
             "request_id_header": "no",
+            "webhook_target": "",
+            "webhook_retry_delays": [0, 2],
         }
     ) == {
         "channel_delay": 2.0,
@@ -152,6 +162,8 @@ def test_values_are_normalised():
         "channel_final_status_by_number": {},
         "delete_delay": 1.0,
         "request_id_header": False,
+        "webhook_target": None,
+        "webhook_retry_delays": [0.0, 2.0],
     }
     with pytest.raises(ValueError):
         validate_config([])

@@ -111,6 +111,7 @@ def test_the_demo_seed_has_the_documented_numbers_and_key():
             if "voice" not in n["capabilities"]
         ] == [["sms"]]
         assert sim.access_keys == ["demo-access-key-not-secret"]
+        assert sim.organization_id == "c1b2c3d4-0000-4000-8000-000000000001"
 
 
 def test_voiceless_every_gives_every_kth_generated_number_sms_only():
