@@ -431,9 +431,10 @@ def ensure(client, organization_id, workspace_id, desired, state, check_mode):
     patch = desired.changes(current)
     if not patch:
         return Outcome(False, current, before, before)
-    key = None
+    # What is known of the key after: the predicted object no longer holds it.
+    key = key_state(current)
     if SIGNING_KEY in patch:
-        key = KEY_SET if key_state(current) == KEY_NONE else "updated"
+        key = KEY_SET if key == KEY_NONE else "updated"
     after = view(predicted(current, patch), key=key)
     if check_mode:
         return Outcome(True, predicted(current, patch), before, after)

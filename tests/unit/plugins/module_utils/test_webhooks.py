@@ -367,7 +367,9 @@ def test_nothing_to_do_reads_only(echo_key):
 
 
 def test_an_update_patches_only_the_changed_fields_in_place():
-    existing = subscription(eventFilters=[dict(key="a", value="1")], template="t1")
+    existing = subscription(
+        eventFilters=[dict(key="a", value="1")], template="t1", signingKey=KEY
+    )
     bird = FakeBird([existing])
     checked = run(
         bird, check_mode=True, event_filters=[dict(key="a", value="2")], template="t1"
@@ -385,6 +387,10 @@ def test_an_update_patches_only_the_changed_fields_in_place():
     assert outcome.diff == checked.diff
     assert outcome.diff["before"]["event_filters"] == [dict(key="a", value="1")]
     assert outcome.diff["after"]["event_filters"] == [dict(key="a", value="2")]
+    # The key is not managed here: what Bird says of it stays as it was.
+    assert outcome.diff["before"]["signing_key"] == KEY_SET
+    assert outcome.diff["after"]["signing_key"] == KEY_SET
+    assert KEY not in str((outcome.subscription, checked.subscription))
     # Options not given are not managed: the template and filters stay as they are.
     again = run(bird)
     assert not again.changed and len(bird.writes) == 1
