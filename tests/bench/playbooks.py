@@ -1,77 +1,58 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Running ``ansible-playbook`` for the benchmark: a throw-away collections path holding this
-checkout, the inventories (``localhost`` with ansible-playbook's Python, or with ``interpreter.py``
-to trace module processes), the plays, and the measurements of each run (wall time, the peak RSS of
-the ``ansible-playbook`` processes, the module lines ``interpreter.py`` logged, and the task lines of
-``callbacks/bench_timer.py``).
+"""The plays and inventories of the benchmark, and ``ansible-playbook`` runs of them with one
+ansible-core install: wall time, and the time of each task (``callbacks/bench_timer.py``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import stat
 import subprocess
 import sys
 import time
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
+# On localhost the numbers are a host variable (the role gathers every host's list through hostvars,
+# which has no play vars), read from a JSON file by a lookup.
+LOOKUP = "{{ lookup('ansible.builtin.file', 'workspaces.json') | from_json }}"
+LOCAL = {
+    "ansible_connection": "local",
+    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+}
+
+ROLE_PLAY = """---
+- name: Voice channels
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - bird.engagements.voice_channels
+"""
+
+# The floor's play: one module run carrying the same numbers in (ping's data) and back (its result).
 PING_PLAY = """---
 - name: Floor
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: One module run
+    - name: The numbers into a module and back
       ansible.builtin.ping:
+        data: "{{ voice_channels_workspaces }}"
 """
 
-# The numbers come from a JSON file through a lookup: the cheapest way in for Ansible. (As YAML in the play,
-# 1,000 numbers cost about 0.25 s more, and from a YAML vars file about 0.6 s: Ansible tags every value
-# with its origin, and parses a plain vars file again for every task; see role_play_yaml.)
-ROLE_PLAY = """---
-- name: Role
-  hosts: localhost
+# Hosts as workspaces: each host of the inventory has its own voice_channels_workspaces.
+HOSTS_ROLE_PLAY = """---
+- name: Voice channels per host
+  hosts: all
   gather_facts: false
-  vars:
-    voice_channels_workspaces: "{{ lookup('ansible.builtin.file', 'workspaces.json') | from_json }}"
-  tasks:
-    - name: Provision with the role
-      ansible.builtin.include_role:
-        name: bird.engagements.voice_channels
+  roles:
+    - bird.engagements.voice_channels
 """
-
-# The kind of the converged run whose play has the numbers as YAML in its vars (role_play_yaml).
-YAML_CONVERGED = "converged, YAML vars"
-
-
-def role_play_yaml(workspaces):
-    """The role play with the numbers written into its ``vars:`` as YAML, as the README shows it and
-    as most plays give them: Ansible tags each of those values with its origin and handles them one
-    by one, which costs more than the JSON text the lookup of ``ROLE_PLAY`` parses."""
-    import yaml  # pylint: disable=import-outside-toplevel  # PyYAML comes with ansible-core
-
-    play = [
-        {
-            "name": "Role, numbers in the play's vars",
-            "hosts": "localhost",
-            "gather_facts": False,
-            "vars": {"voice_channels_workspaces": workspaces},
-            "tasks": [
-                {
-                    "name": "Provision with the role",
-                    "ansible.builtin.include_role": {
-                        "name": "bird.engagements.voice_channels"
-                    },
-                }
-            ],
-        }
-    ]
-    return "---\n" + yaml.safe_dump(play, default_flow_style=False, sort_keys=False)
-
 
 MODULE_PLAY = """---
 - name: One number
@@ -85,133 +66,162 @@ MODULE_PLAY = """---
 """
 
 
-class Ansible:
-    """A work directory for playbook runs against one simulator URL."""
+def _dump(value):
+    return "---\n" + yaml.safe_dump(value, default_flow_style=False, sort_keys=False)
 
-    def __init__(self, work, api_url, access_key, module_process=False):
-        self.work = work
-        collections = os.path.join(work, "collections", "ansible_collections", "bird")
-        os.makedirs(collections, exist_ok=True)
-        link = os.path.join(collections, "engagements")
-        if not os.path.islink(link):
-            os.symlink(ROOT, link)
-        self.interpreter = os.path.join(work, "python-bench")
-        with open(os.path.join(HERE, "interpreter.py"), encoding="utf-8") as handle:
-            code = handle.read()
-        with open(self.interpreter, "w", encoding="utf-8") as handle:
-            handle.write("#!%s -I\n" % sys.executable + code)
-        os.chmod(self.interpreter, os.stat(self.interpreter).st_mode | stat.S_IXUSR)
-        # Modules on localhost run with ansible-playbook's own Python, as on the implicit localhost, so the
-        # role's module runs in a fork of Ansible's worker (plugins/plugin_utils/_forked_module.py) and
-        # the ping play's is a plain module process. The traced inventory runs every module through
-        # interpreter.py, a module process whose start, exit and memory are logged (the single module's,
-        # and the role's with --module-process).
-        self.plain_inventory = os.path.join(work, "inventory.ini")
-        self.traced_inventory = os.path.join(work, "inventory-traced.ini")
-        for path, python in (
-            (self.plain_inventory, "'{{ ansible_playbook_python }}'"),
-            (self.traced_inventory, self.interpreter),
-        ):
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(
-                    "localhost ansible_connection=local ansible_python_interpreter=%s\n"
-                    % python
-                )
-        self.role_inventory = (
-            self.traced_inventory if module_process else self.plain_inventory
-        )
-        self.module_log = os.path.join(work, "modules.jsonl")
-        self.task_log = os.path.join(work, "tasks.jsonl")
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("ANSIBLE_", "BIRD_")) or k == "BIRD_BENCH_PROFILE_DIR"
+
+def localhost_inventory(workspaces=LOOKUP):
+    """localhost with ``voice_channels_workspaces``: the lookup, or the numbers themselves as YAML."""
+    return _dump(
+        {
+            "all": {
+                "hosts": {
+                    "localhost": dict(LOCAL, voice_channels_workspaces=workspaces)
+                }
+            }
         }
-        env.update(
+    )
+
+
+def hosts_floor_play():
+    """Hosts as workspaces, the floor's play: the role's check of ``voice_channels_workspaces`` per
+    host, one module run carrying every host's list in and back, and one fact per host.
+    """
+    path = os.path.join(ROOT, "roles", "voice_channels", "meta", "argument_specs.yml")
+    with open(path, encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+    batch = "ansible_play_batch | map('extract', hostvars, 'voice_channels_workspaces') | flatten(levels=1)"
+    tasks = [
+        {
+            "name": "Check the numbers",
+            "ansible.builtin.validate_argument_spec": {
+                "argument_spec": {
+                    "voice_channels_workspaces": spec["voice_channels_workspaces"]
+                }
+            },
+        },
+        {
+            "name": "Every host's numbers into a module and back",
+            "ansible.builtin.ping": {"data": "{{ %s }}" % batch},
+            "run_once": True,
+        },
+        {
+            "name": "A fact per host",
+            "ansible.builtin.set_fact": {
+                "voice_channels_provisioned": "{{ voice_channels_workspaces }}"
+            },
+        },
+    ]
+    return _dump(
+        [
+            {
+                "name": "Floor, hosts as workspaces",
+                "hosts": "all",
+                "gather_facts": False,
+                "tasks": tasks,
+            }
+        ]
+    )
+
+
+def hosts_inventory(workspaces):
+    """An inventory of one host per workspace, each with its own ``voice_channels_workspaces``."""
+    hosts = dict(
+        ("ws%03d" % i, {"voice_channels_workspaces": [ws]})
+        for i, ws in enumerate(workspaces)
+    )
+    return _dump({"all": {"vars": LOCAL, "hosts": hosts}})
+
+
+def ansible_core(bin_dir):
+    """'ansible-core X.Y.Z, Python A.B.C' of the install whose ``ansible-playbook`` is in ``bin_dir``."""
+    code = "import ansible.release, platform; print(ansible.release.__version__, platform.python_version())"
+    out = subprocess.run(
+        [os.path.join(bin_dir, "python"), "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return "ansible-core %s, Python %s" % tuple(out)
+
+
+class Ansible:
+    """``ansible-playbook`` of one ansible-core install (``bin_dir``), in a work directory, against
+    one simulator. ``files`` are written there first (``workspaces.json``, inventories).
+    """
+
+    def __init__(self, bin_dir, work, api_url, access_key):
+        self.bin_dir = bin_dir
+        self.work = work
+        link = os.path.join(
+            work, "collections", "ansible_collections", "bird", "engagements"
+        )
+        if not os.path.islink(link):
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            os.symlink(ROOT, link)
+        self.write("localhost.yml", localhost_inventory())
+        self.task_log = os.path.join(work, "tasks.jsonl")
+        self.env = dict(
+            (k, v)
+            for k, v in os.environ.items()
+            if not k.startswith(("ANSIBLE_", "BIRD_"))
+        )
+        self.env.update(
             BIRD_API_URL=api_url,
             BIRD_ACCESS_KEY=access_key,
+            BIRD_BENCH_TASK_LOG=self.task_log,
             ANSIBLE_COLLECTIONS_PATH=os.path.join(work, "collections"),
             ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+            ANSIBLE_HOME=os.path.join(work, "ansible-home"),
             ANSIBLE_LOCALHOST_WARNING="false",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
             ANSIBLE_RETRY_FILES_ENABLED="false",
             ANSIBLE_NOCOLOR="1",
-            ANSIBLE_HOME=os.path.join(work, "ansible-home"),
             ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callbacks"),
             ANSIBLE_CALLBACKS_ENABLED="bench_timer",
-            BIRD_BENCH_MODULE_LOG=self.module_log,
-            BIRD_BENCH_TASK_LOG=self.task_log,
-            PATH=os.path.dirname(sys.executable)
-            + os.pathsep
-            + os.environ.get("PATH", ""),
+            PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
         )
-        self.env = env
 
-    def write_json(self, name, value):
-        path = os.path.join(self.work, name)
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, separators=(",", ":"))
-        return os.path.getsize(path)
+    def write(self, name, text):
+        with open(os.path.join(self.work, name), "w", encoding="utf-8") as handle:
+            handle.write(
+                text
+                if isinstance(text, str)
+                else json.dumps(text, separators=(",", ":"))
+            )
 
-    def run(self, play, label, extra_vars=None, inventory=None):
-        """Run ``play`` (with ``inventory``, the plain one unless given); returns ``{seconds, start, end,
-        ansible_rss_mib, modules: [...]}``. ``ansible_rss_mib`` is the largest of the process and its
-        children (``wait4``), a forked module's included."""
-        path = os.path.join(self.work, "play.yml")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(play)
-        for stale in (self.module_log, self.task_log):
-            if os.path.exists(stale):
-                os.unlink(stale)
+    def run(self, play, inventory="localhost.yml", extra_vars=None):
+        """Run ``play``; returns ``{"seconds", "end", "tasks": [[action, seconds], ...]}``: each task
+        (its action's short name) from its start to the next one's, "start" before the first and
+        "end" after the last."""
+        self.write("play.yml", play)
+        if os.path.exists(self.task_log):
+            os.unlink(self.task_log)
         cmd = [
-            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            os.path.join(self.bin_dir, "ansible-playbook"),
             "-i",
-            inventory or self.plain_inventory,
-            path,
+            inventory,
+            "play.yml",
         ]
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
-        out_path = os.path.join(self.work, "ansible.out")
-        with open(out_path, "w+", encoding="utf-8") as out:
-            start = time.time()
-            began = time.monotonic()
-            # pylint: disable-next=consider-using-with  # waited for below
-            proc = subprocess.Popen(
-                cmd,
-                cwd=self.work,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-            dummy, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.monotonic() - began
-            end = time.time()
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            out.seek(0)
-            output = out.read()
-        if proc.returncode != 0:
-            sys.stderr.write(output[-6000:])
+        start = time.time()
+        done = subprocess.run(
+            cmd,
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        end = time.time()
+        if done.returncode:
+            sys.stderr.write(done.stdout[-6000:] + done.stderr[-3000:])
             raise SystemExit(
-                "%s: ansible-playbook failed (exit %s)" % (label, proc.returncode)
+                "ansible-playbook failed (exit %s): %s" % (done.returncode, play[:200])
             )
-        return {
-            "seconds": seconds,
-            "start": start,
-            "end": end,
-            "ansible_rss_mib": usage.ru_maxrss / 1024.0,
-            "modules": _lines(self.module_log),
-            "tasks": _lines(self.task_log),
-        }
-
-
-def _lines(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def module_of(run, name):
-    """The logged run of module ``name`` (the last one) in a playbook run, or None."""
-    found = [m for m in run["modules"] if m["module"] == name]
-    return found[-1] if found else None
+        with open(self.task_log, encoding="utf-8") as handle:
+            marks = [json.loads(line) for line in handle]
+        names = ["start"] + [(m["action"] or "end").rsplit(".", 1)[-1] for m in marks]
+        times = [start] + [m["time"] for m in marks] + [end]
+        tasks = [[name, times[i + 1] - times[i]] for i, name in enumerate(names)]
+        return {"seconds": end - start, "end": end, "tasks": tasks}

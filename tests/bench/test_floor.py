@@ -10,12 +10,19 @@ import floor  # pylint: disable=import-error
 import pytest
 import sim  # pylint: disable=import-error
 
-from ansible_collections.bird.engagements.tests.simulator import run_simulator
+from ansible_collections.bird.engagements.tests.simulator import (
+    CONFIG_DEFAULTS,
+    run_simulator,
+)
 
-WORKSPACES, NUMBERS = (
-    3,
-    150,
-)  # 150 numbers: 2 pages of 99 for numbers and for connectors
+# 150 numbers: 2 pages of connectors (100 a page), of numbers (99) and of channels (the simulator's
+# page_size_max, 100, cuts the 1,000 asked for).
+WORKSPACES, NUMBERS = 3, 150
+CONNECTORS, CHANNELS, NUMBER_PAGES = (
+    "GET /workspaces/{ws}/connectors",
+    "GET /workspaces/{ws}/channels",
+    "GET /workspaces/{ws}/numbers",
+)
 
 
 @pytest.fixture(name="simulator")
@@ -25,8 +32,6 @@ def fixture_simulator(request):
         numbers_per_workspace=NUMBERS,
         access_key=sim.KEY,
         channel_delay=0.3,
-        rate_get=50,
-        rate_post=500,
     )
     config.update(getattr(request, "param", {}))
     with run_simulator(**config) as running:
@@ -37,6 +42,7 @@ def run(simulator, workspaces):
     simulator.reset_stats()
     results = floor.IdealClient(simulator.url, sim.KEY).run(workspaces)
     assert not sim.check_state(simulator.state()["workspaces"], workspaces)
+    assert all(r["status"] == "active" and r["channel_id"] for r in results)
     return results, simulator.stats()
 
 
@@ -52,19 +58,15 @@ def run(simulator, workspaces):
 def test_fresh_then_converged(simulator):
     workspaces = sim.entries(WORKSPACES, NUMBERS)
     results, stats = run(simulator, workspaces)
-    assert len(results) == WORKSPACES * NUMBERS and all(
-        r["changed"] and r["channel_id"] for r in results
-    )
+    assert len(results) == WORKSPACES * NUMBERS and all(r["changed"] for r in results)
     assert stats["by_method"]["POST"] == WORKSPACES * NUMBERS
-    assert stats["by_route"]["GET /workspaces/{ws}/numbers"] == WORKSPACES * 2
+    assert stats["by_route"][NUMBER_PAGES] == WORKSPACES * 2
     assert stats["by_status"].get("429", 0) == 0
 
     results, stats = run(simulator, workspaces)
-    assert not any(r["changed"] for r in results) and all(
-        r["channel_id"] for r in results
-    )
-    # Connector pages only: E.164 entries are matched through the number each connector echoes.
-    assert stats["by_route"] == {"GET /workspaces/{ws}/connectors": WORKSPACES * 2}
+    assert not any(r["changed"] for r in results)
+    # E.164 entries are matched through the number each connector echoes: no number page.
+    assert stats["by_route"] == {CONNECTORS: WORKSPACES * 2, CHANNELS: WORKSPACES * 2}
     assert stats["writes"] == 0
 
 
@@ -74,7 +76,19 @@ def test_numbers_read_only_for_unmatched_e164(simulator):
     results, stats = run(simulator, workspaces)
     assert sum(r["changed"] for r in results) == WORKSPACES
     # The last number of each is given by id (index 149 is odd): no number page is read.
-    assert "GET /workspaces/{ws}/numbers" not in stats["by_route"]
+    assert NUMBER_PAGES not in stats["by_route"]
+
+
+@pytest.mark.skipif(
+    "channel_setup_seconds" not in CONFIG_DEFAULTS,
+    reason="a simulator without channel set-up",
+)
+@pytest.mark.parametrize("simulator", [{"channel_setup_seconds": 0.4}], indirect=True)
+def test_waits_until_the_channels_are_active(simulator):
+    workspaces = sim.entries(1, 2)
+    run(simulator, workspaces)
+    # Assigned at once, active 0.4 s later: the channels were read more than once.
+    assert simulator.stats()["by_route"][CHANNELS] > 2
 
 
 def test_a_wrong_answer_is_an_error(simulator):
