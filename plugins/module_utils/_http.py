@@ -202,6 +202,9 @@ class BirdClient:
             code = body.get("code")
             api_message = body.get("message")
             details = body.get("details")
+        elif "html" in response.headers.get("Content-Type", "").lower():
+            # A gateway or proxy in front of Bird (a 502 or 504 page): its markup tells nobody anything.
+            api_message = "an HTML page instead of Bird's JSON, from a gateway or proxy in front of Bird"
         elif response.text:
             # Scrub before cutting: a cut could split the key and hide it from the scrub.
             api_message = self.scrub(response.text)[:500]

@@ -59,11 +59,16 @@ def _says(value):
             if key in value:
                 return _says(value[key])
         return _combine(
-            _says(value.get(direction))
+            _direction(value.get(direction))
             for direction in _DIRECTIONS
             if direction in value
         )
     return None
+
+
+def _direction(value):
+    """What one direction (inbound, outbound) says: a null direction is one the number does not have."""
+    return False if value is None else _says(value)
 
 
 def _combine(answers):
@@ -102,7 +107,7 @@ def _voice_in_list(caps):
             named = True
             if name.strip().lower() != "voice":
                 continue
-            directions = [_says(cap[d]) for d in _DIRECTIONS if d in cap]
+            directions = [_direction(cap[d]) for d in _DIRECTIONS if d in cap]
             status = _says(cap["status"]) if "status" in cap else None
             if directions:
                 answers.append(_combine(directions))

@@ -174,6 +174,8 @@ connector:
   description:
     - The connector as the API returned it. Empty in check mode when a run would create it, or when there is
       none. With O(state=absent), the connector that was removed.
+    - For a new connector, what the create returned; Bird may fill in its C(channel) only later, so use
+      RV(channel_id).
   returned: always
   type: dict
   sample:

@@ -37,7 +37,13 @@ def batch(workspaces, check_mode=False, **options):
 def one(workspace_id, numbers, **options):
     """A request for one workspace; ``numbers`` are dicts such as ``{'phone_number': '+31...'}``."""
     workspace = dict(workspace_id=workspace_id, numbers=list(numbers))
-    for name in ("exclusive", "all_voice_numbers", "max_deletions", "keep"):
+    for name in (
+        "exclusive",
+        "all_voice_numbers",
+        "max_deletions",
+        "keep",
+        "replace_failed",
+    ):
         if name in options:
             workspace[name] = options.pop(name)
     return batch([workspace], **options)
