@@ -150,6 +150,7 @@ def test_injected_variables_are_exactly_the_module_fallbacks(
         _connection.ENV_ACCESS_KEY,
         _connection.ENV_API_URL,
         _connection.ENV_WORKSPACE_ID,
+        _connection.ENV_ORGANIZATION_ID,
     }
     assert set(credential_type["injectors"]["env"]) == set(fallbacks)
     # Nothing reaches a job in any other way (extra_vars would show in the job's variables).
@@ -291,4 +292,7 @@ def test_the_lookup_reads_the_same_variables(credential_type):
         _connection.ENV_API_URL: "api_url",
         _connection.ENV_WORKSPACE_ID: "workspace_id",
     }
-    assert set(variables) == set(credential_type["injectors"]["env"])
+    # The lookup works in one workspace; only the webhook subscription modules need the organization.
+    assert set(variables) | {_connection.ENV_ORGANIZATION_ID} == set(
+        credential_type["injectors"]["env"]
+    )
