@@ -303,6 +303,7 @@ def test_live_reports_what_the_api_did_writes_only_the_spare_number_and_leaves_t
     assert [w["method"] for w in report["writes"]][:2] == ["POST", "POST"]
     assert "OK" in proc.stdout.splitlines()[-1]
     assert_no_leak(key, proc, text)
+    assert SPARE not in text  # ids only: the report goes into public issues
 
 
 def test_missing_variables_are_each_named_and_nothing_is_sent(simulator, tmp_path):
@@ -360,6 +361,7 @@ def test_a_number_that_is_not_spare_stops_the_run_before_any_write(
     assert sim.stats()["writes"] == 0 and report["writes"] == []
     assert state_of(sim) == before
     assert_no_leak(key, proc, text)
+    assert SPARE not in text
 
 
 def test_a_failed_step_still_leaves_the_workspace_as_it_was(simulator, tmp_path):

@@ -157,7 +157,7 @@ class LiveCheck:
             self.before = read_snapshot(probe.client, probe.workspace_id)
             report["workspace"]["before"] = self.before.summary()
         with report.step("check that the spare number is spare"):
-            dummy, self.e164 = check_spare(probe, report["number"])
+            dummy, self.e164 = check_spare(probe, report["number"], report.private)
             for key in (
                 "capabilities_shape",
                 "number_capabilities_shape",

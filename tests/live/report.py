@@ -47,6 +47,8 @@ class Report:
 
     def __init__(self, settings, scrub):
         self.scrub = scrub
+        # Texts kept out of the report (the spare number's E.164 form), though printed while running.
+        self.private: list = []
         self.started = time.time()
         self.data: dict = {
             "report_version": REPORT_VERSION,
@@ -116,7 +118,7 @@ class Report:
         self.data["ok"] = not self.data["failures"] and not (
             self.data["stopped_before_writes"]
         )
-        self.data = self.scrub(self.data)
+        self.data = _replace(self.scrub(self.data), self.private, "<the spare number>")
 
     def write(self, path):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -214,6 +216,19 @@ class Report:
         )
         lines.append("OK" if d["ok"] else "NOT OK")
         return "\n".join(lines)
+
+
+def _replace(value, texts, by):
+    """``value`` (str, dict or list, recursively) with every one of ``texts`` replaced ``by``."""
+    if isinstance(value, str):
+        for text in texts:
+            value = value.replace(text, by)
+        return value
+    if isinstance(value, dict):
+        return {k: _replace(v, texts, by) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, texts, by) for v in value]
+    return value
 
 
 def _shown(path):

@@ -148,9 +148,10 @@ def compare(before, after, ours):
     return differences, notes
 
 
-def check_spare(probe, record):
+def check_spare(probe, record, report_private):
     """The spare number as the API shows it; :class:`Refusal` unless it is a number of the workspace that
-    can carry voice and has no Voice connector (of any version). ``record`` gets what was seen.
+    can carry voice and has no Voice connector (of any version). ``record`` gets what was seen;
+    ``report_private`` the number's E.164 form, which the report leaves out.
     """
     answer = probe.get("numbers", probe.spare_id)
     if answer.status == 404:
@@ -165,6 +166,8 @@ def check_spare(probe, record):
         )
     single = answer.body
     e164 = number_e164(single)
+    if e164:
+        report_private.append(e164)
     item = _list_item(probe, e164, record)
     record.update(
         {
