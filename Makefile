@@ -33,7 +33,7 @@ NOX := $(RUN) nox --error-on-missing-interpreters
 COLLECTIONS := $(CURDIR)/.cache/collections
 SIMULATOR_DIR := .cache/simulator
 
-.PHONY: help venv demo test simulator simulator-stop lint sanity units integration functional docs importer bench clean clean-all
+.PHONY: help venv demo test simulator simulator-stop live lint sanity units integration functional docs importer bench clean clean-all
 
 help: ## Show this help
 	@echo 'Usage: make <target> [PY312=/path/python3.12] [PY311=/path/python3.11]'
@@ -73,6 +73,13 @@ simulator: venv .cache/collections/ansible_collections/bird/engagements ## Start
 
 simulator-stop: ## Stop the simulator that `make simulator` started
 	@bash tests/tools/simulator.sh stop '$(SIMULATOR_DIR)'
+
+# Against the real Bird API: the variables are checked first, with any Python 3, before .venv is
+# made and before anything is sent (see CONTRIBUTING.md, "Live check against Bird").
+live: ## Check the collection against the real Bird API on a spare number (BIRD_ACCESS_KEY, BIRD_WORKSPACE_ID, BIRD_LIVE_NUMBER_ID; CONTRIBUTING.md)
+	@'$(or $(PY312),python3)' tests/live/live.py --check-env
+	@$(MAKE) -s venv .cache/collections/ansible_collections/bird/engagements
+	@$(RUN) '$(VENV)/bin/python' tests/live/live.py
 
 lint: venv ## formatters, codeqa, yamllint, typing, ansible-lint, antsibull-docs lint, extra checks
 	@$(NOX) -e lint ansible-lint docs-check extra-checks license-check changelog workflows
