@@ -200,7 +200,7 @@ class Creator:
                 step = item.outcome.step
                 found = [
                     c
-                    for c in voice.for_number(step.phone_number_id)
+                    for c in voice.for_number(step.phone_number_id, step.phone_number)
                     # A replaced connector Bird still lists (its delete may be asynchronous) is not it.
                     if step.action != REPLACE
                     or connector_id(c) != connector_id(step.before)

@@ -122,9 +122,11 @@ class Planner:
             if given_both and echoed and echoed != [step.phone_number]:
                 step.fail(self._mismatch(step, echoed[0]))
                 continue
+            # Not found by its id: the number's E.164 form may find it among connectors that
+            # name no number id (present: a create must not duplicate; absent: it must go).
             if (
                 step.phone_number_id is None
-                or (step.state == "present" and not found)
+                or (not found and (step.state == "present" or voice.by_e164_only))
                 or (given_both and not echoed)
             ):
                 key = (

@@ -65,6 +65,8 @@ class VoiceConnectors:
         self.by_number_id: dict = {}
         self.by_e164: dict = {}
         self.unidentified = []
+        # Whether some connectors are known by their E.164 number alone (not by a number id).
+        self.by_e164_only = False
         for connector in self.all:
             number_id = connector_number_id(connector)
             e164 = self.e164_of(connector)
@@ -72,6 +74,7 @@ class VoiceConnectors:
                 self.by_number_id.setdefault(number_id, []).append(connector)
             if e164:
                 self.by_e164.setdefault(e164, []).append(connector)
+                self.by_e164_only = self.by_e164_only or not number_id
             if not (number_id or e164):
                 self.unidentified.append(connector)
 

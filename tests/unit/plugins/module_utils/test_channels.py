@@ -328,3 +328,31 @@ def test_a_voice_entry_with_both_directions_null_is_no_voice():
     assert report.stopped and writes(sim) == 0
     (message,) = messages(report)
     assert "+31201230151" in message and "has no voice capability" in message
+
+
+def test_absent_finds_a_connector_that_names_no_number_through_its_channel():
+    sim = simulator(list_item_ids="null", get_item_ids="null")
+    sim.insert_connector(WS1, N103)
+    report = execute(sim, one(WS1, [{"phone_number_id": N103, "state": "absent"}]))
+    assert not report.failed and report.changed, messages(report)
+    assert connectors_of(sim, WS1, N103) == []
+
+
+def test_a_lost_create_of_a_connector_that_names_no_number_is_found_through_its_channel():
+    sim = simulator(
+        list_item_ids="null",
+        get_item_ids="null",
+        list_delay=2.0,
+        duplicate_refusal=False,
+    )
+    sim.add_faults(
+        {
+            "method": "POST",
+            "path": "/connectors$",
+            "kind": "drop_after_apply",
+            "count": 1,
+        }
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N103}], wait_timeout=60))
+    assert not report.failed and report.changed, messages(report)
+    assert len(connectors_of(sim, WS1, N103)) == 1
