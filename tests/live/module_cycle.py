@@ -173,8 +173,13 @@ def evaluate(results):
     checks = {
         "check_mode_predicts_install": same("check_new", "changed", True)
         and briefs["check_new"].get("connector_id") is None,
+        # No connector on the number after check mode, and none but the install's after the checks.
         "check_mode_wrote_nothing": same("info_after_check_new", "connectors", [])
-        and same("info_after_checks", "connectors", [cid] if cid else None),
+        and ok("info_after_checks")
+        and set(briefs["info_after_checks"].get("connectors") or []) <= {cid},
+        "info_finds_the_connector": same(
+            "info_after_checks", "connectors", [cid] if cid else None
+        ),
         "install_waits_until_active": same("install", "changed", True)
         and bool(cid)
         and install.get("channel_status") == "active",
