@@ -13,7 +13,8 @@ key, and runs a random sequence of steps:
 - role runs: ``bird.engagements.voice_channels`` through a real ``ansible-playbook`` process, under
   the play's ``become`` (which cannot work here), sometimes at ``-vvvv`` or with ``--diff``: a minority;
 - changes behind the collection's back (the admin API): a connector deleted, a Voice connector
-  added, one of another version of the template added, a connector of another platform added;
+  added, one of another version of the template added, a connector of another platform added, a
+  channel's status changed (failed, deleted, inactive, warning, a status Bird may add later);
 - faults armed for the next run: 429s, 5xx, lost responses (applied, then the connection drops),
   dropped requests, malformed list answers; and the API's unverified variants switched (list items
   without number ids or template fields, duplicate status and scope, delete status, page sizes,
@@ -32,7 +33,11 @@ After every run (:meth:`BirdMachine.judge`):
    are all retryable within its retries succeeds; any other failure says what went wrong and never
    denies a change it made;
 6. a converged re-run (right after a real success, without faults) writes nothing and reports no change;
-7. the key is in no output.
+7. the key is in no output;
+8. channels: a present number whose existing channel is failed or deleted fails the run before any
+   write, unless ``replace_failed`` (then it gets a new connector, within ``max_deletions``); a run
+   that reports success reports each present number's channel status as Bird has it, and none is
+   still setting up, failed or deleted.
 
 Faults are bounded: at most ``MAX_FAULTS`` fired answers per run, fewer than the ``retries`` of the
 run, so that runs converge; a malformed list answer is not retried, and its run must fail honestly.
@@ -141,7 +146,14 @@ API_VARIANTS: dict = dict(
     capabilities_format=["list", "dict", "string", "objects", "endpoint"],
     channel_delay=[0.0, 0.1, 0.3],
     pending_channel=["null", "no_id", "absent"],
+    channel_setup_seconds=[0.0, 0.2],
+    # How new channels end: degraded or unknown statuses are kept, with a warning.
+    channel_final_status=["active", "active", "inactive", "warning", "suspended"],
 )
+# What a channel may become behind the collection's back.
+CHANNEL_CHANGES = ["failed", "deleted", "inactive", "warning", "suspended", "active"]
+BROKEN = ("failed", "deleted")
+NOT_DONE = ("pending", "setting-up")
 
 
 class Figures:
@@ -202,7 +214,8 @@ class Entry(collections.namedtuple("Entry", "workspace_id e164 form state wrong"
 
 class Block(
     collections.namedtuple(
-        "Block", "workspace_id entries exclusive all_voice_numbers max_deletions"
+        "Block",
+        "workspace_id entries exclusive all_voice_numbers max_deletions replace_failed",
     )
 ):
     __slots__ = ()
@@ -214,12 +227,45 @@ class Block(
             exclusive=self.exclusive,
             all_voice_numbers=self.all_voice_numbers,
             max_deletions=self.max_deletions,
+            replace_failed=self.replace_failed,
         )
 
 
 def voice_map(state):
     """``{(workspace, number id): (connector ids)}`` of the Voice connectors: Bird's state as far as runs go."""
     return dict((k, tuple(sorted(v))) for k, v in connectors_by_number(state).items())
+
+
+def status_map(state):
+    """``{(workspace, number id): channel status}`` of the Voice connectors' channels Bird has."""
+    statuses = {}
+    for ws, workspace in state["workspaces"].items():
+        by_id = dict((c["id"], c.get("status")) for c in workspace["channels"])
+        for connector in workspace["connectors"]:
+            if (connector.get("connectorTemplateRef") or "").split(":")[
+                0
+            ] != VOICE_SLUG:
+                continue
+            channel = (connector.get("channel") or {}).get("channelId")
+            number = (connector.get("arguments") or {}).get("phoneNumberId")
+            if channel in by_id:
+                statuses[(ws, number)] = by_id[channel]
+    return statuses
+
+
+def channel_ids(state):
+    """``{(workspace, number id): channel id}`` of the Voice connectors whose channel is assigned."""
+    found = {}
+    for ws, workspace in state["workspaces"].items():
+        for connector in workspace["connectors"]:
+            channel = (connector.get("channel") or {}).get("channelId")
+            if channel and (connector.get("connectorTemplateRef") or "").startswith(
+                VOICE_SLUG
+            ):
+                found[(ws, (connector.get("arguments") or {}).get("phoneNumberId"))] = (
+                    channel
+                )
+    return found
 
 
 def other_map(state):
@@ -232,11 +278,15 @@ def other_map(state):
     )
 
 
-def expectation(blocks, voice):
-    """``(unusable, unmet, deletions over the limit)`` of a request against Bird's state ``voice``.
+def expectation(blocks, voice, statuses=None):
+    """``(unusable, unmet, deletions over the limit)`` of a request against Bird's state ``voice`` and
+    its channels' ``statuses``.
 
     ``unmet``: the (workspace, number id) that a run must change: a present number without a Voice
-    connector, an absent one with one, and what exclusive and all_voice_numbers add."""
+    connector, an absent one with one, what exclusive and all_voice_numbers add, and a present one
+    whose channel is broken with replace_failed (without it, that number is unusable).
+    """
+    statuses = statuses or {}
     unusable: list = []
     unmet: set = set()
     over: list = []
@@ -253,14 +303,19 @@ def expectation(blocks, voice):
             )
         absent = set(n for n, state in listed.items() if state == "absent")
         have = set(n for (w, n) in voice if w == ws)
-        if block.exclusive:
-            extra = have - present - absent
-            if len(extra) > block.max_deletions:
-                over.append(
-                    "%s: exclusive would delete %d, max_deletions %d"
-                    % (ws, len(extra), block.max_deletions)
-                )
-            absent |= extra
+        broken = set(n for n in present & have if statuses.get((ws, n)) in BROKEN)
+        extra = have - present - absent if block.exclusive else set()
+        if block.replace_failed:
+            unmet.update((ws, n) for n in broken)
+        else:
+            unusable.extend("%s %s: its channel is broken" % (ws, n) for n in broken)
+        deleting = len(extra) + (len(broken) if block.replace_failed else 0)
+        if deleting > block.max_deletions:
+            over.append(
+                "%s: exclusive and replace_failed would delete %d, max_deletions %d"
+                % (ws, deleting, block.max_deletions)
+            )
+        absent |= extra
         unmet.update((ws, n) for n in present - have)
         unmet.update((ws, n) for n in absent & have)
     return unusable, unmet, over
@@ -293,6 +348,7 @@ def single_outcome(result, printed, entry):
         workspace_id=entry.workspace_id,
         phone_number_id=result.get("phone_number_id"),
         channel_id=result.get("channel_id"),
+        channel_status=result.get("channel_status"),
         connector_id=result.get("connector_id"),
         changed=result.get("changed"),
         state=entry.state,
@@ -410,7 +466,8 @@ class BirdMachine(RuleBasedStateMachine):
                 if exclusive
                 else 10
             )
-            blocks.append(Block(ws, tuple(entries), exclusive, every, limit))
+            replace = data.draw(st.integers(0, 3), label="replace_failed") == 0
+            blocks.append(Block(ws, tuple(entries), exclusive, every, limit, replace))
         return blocks
 
     @staticmethod
@@ -469,9 +526,11 @@ class BirdMachine(RuleBasedStateMachine):
         FIGURES.add("steps")
         ws = [WS1, WS2][data.draw(st.integers(0, 1), label="workspace")]
         entry = self.draw_entries(data, ws, 1)[0]
+        replace = data.draw(st.integers(0, 3), label="replace_failed") == 0
         args = dict(
             entry.options(),
             workspace_id=ws,
+            replace_failed=replace,
             api_url=self.sim.url,
             timeout=5,
             retries=RETRIES,
@@ -488,7 +547,7 @@ class BirdMachine(RuleBasedStateMachine):
 
         self.judge(
             "module",
-            [Block(ws, (entry,), False, False, 10)],
+            [Block(ws, (entry,), False, False, 1, replace)],
             check,
             self.draw_faults(data),
             execute,
@@ -633,6 +692,20 @@ class BirdMachine(RuleBasedStateMachine):
             FIGURES.add("admin: %s connector added" % change)
 
     @rule(data=st.data())
+    def change_a_channel_behind_its_back(self, data):
+        """A Voice connector's channel fails, is deleted, degrades or comes back, as in Bird."""
+        FIGURES.add("steps")
+        state = self.sim.state()
+        channels = sorted(
+            (ws, channel) for (ws, dummy), channel in channel_ids(state).items()
+        )
+        chosen = pick(data, channels, "channel")
+        status = data.draw(st.sampled_from(CHANNEL_CHANGES), label="status")
+        if chosen is not None:
+            self.sim.set_channel_status(chosen[1], status)
+            FIGURES.add("admin: channel %s" % status)
+
+    @rule(data=st.data())
     def switch_an_api_variant(self, data):
         FIGURES.add("steps")
         name = data.draw(st.sampled_from(sorted(API_VARIANTS)), label="variant")
@@ -757,7 +830,8 @@ class BirdMachine(RuleBasedStateMachine):
             self.sim.add_faults(faults)
         before_state, before_stats = self.sim.state(), self.sim.stats()
         voice, others = voice_map(before_state), other_map(before_state)
-        unusable, unmet, over = expectation(blocks, voice)
+        statuses = status_map(before_state)
+        unusable, unmet, over = expectation(blocks, voice, statuses)
         started = time.monotonic()
         outcome = execute()
         outcome.seconds = time.monotonic() - started
@@ -871,9 +945,30 @@ class BirdMachine(RuleBasedStateMachine):
             sorted(unmet),
             where,
         )
-        assert expectation(blocks, voice_after)[1] == set(), (
+        statuses_after = status_map(after_state)
+        assert expectation(blocks, voice_after, statuses_after)[1] == set(), (
             "Bird is not as asked after a success: %s" % where
         )
+        # 8: each present number's channel status, as Bird has it, and past setting up.
+        for row in outcome.rows:
+            key = (row["workspace_id"], row.get("phone_number_id"))
+            if row["state"] != "present" or key not in statuses_after:
+                continue
+            assert (
+                row.get("channel_status") == statuses_after[key]
+            ), "row %s: channel_status %s, Bird has %s: %s" % (
+                key,
+                row.get("channel_status"),
+                statuses_after[key],
+                where,
+            )
+            assert (
+                statuses_after[key] not in BROKEN + NOT_DONE
+            ), "row %s succeeded with its channel %s: %s" % (
+                key,
+                statuses_after[key],
+                where,
+            )
         for row in outcome.rows:
             key = (row["workspace_id"], row.get("phone_number_id"))
             if row["state"] == "present" and row.get("phone_number_id") in E164_OF:
