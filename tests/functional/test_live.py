@@ -47,7 +47,7 @@ OTHER_SIDE = {
     "list_item_ids": "none",
     "list_item_template": "none",
     "delete_status": 202,
-    "delete_delay": 0.5,
+    "delete_delay": 0.3,
     "deleted_channel_visible": True,
     "capabilities_format": "string",
     "number_capabilities_format": "endpoint",

@@ -229,13 +229,27 @@ class RawCycle:
             channels, info = self.probe.pages(
                 "channels", params={"platform": VOICE_SLUG}, limit=1000
             )
-            if self.channel_id in channel_ids(channels) or self.clock.now() >= deadline:
+            listed = self.channel_id in channel_ids(channels)
+            refused = not 200 <= (info["status"] or 0) < 300
+            if listed or refused or self.clock.now() >= deadline:
                 break
             self.clock.sleep(POLL_SECONDS)
-        seen["listed_after_seconds"] = (
-            self._since_create() if self.channel_id in channel_ids(channels) else None
-        )
+        seen["listed_after_seconds"] = self._since_create() if listed else None
         seen["platform_filter_status"] = info["status"]
+        if not listed:
+            # The modules wait for a new channel by reading this list.
+            self.report.fail(
+                "the channels list (platform=%s) did not name the new channel %s %s"
+                % (
+                    VOICE_SLUG,
+                    self.channel_id,
+                    (
+                        "(HTTP %s)" % info["status"]
+                        if refused
+                        else "within %s seconds" % self.wait_seconds
+                    ),
+                )
+            )
         others = [
             i
             for i, c in self.snapshot.channels.items()

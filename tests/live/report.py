@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 REPORT_VERSION = 1
 
@@ -55,7 +56,7 @@ class Report:
             "ok": None,
             "stopped_before_writes": None,
             "failures": [],
-            "api_url": settings["api_url"],
+            "api_url": _without_userinfo(settings["api_url"]),
             "workspace_id": settings["workspace_id"],
             "number_id": settings["number_id"],
             "started_at": _iso(self.started),
@@ -216,6 +217,16 @@ class Report:
         )
         lines.append("OK" if d["ok"] else "NOT OK")
         return "\n".join(lines)
+
+
+def _without_userinfo(url):
+    """A URL without ``user:password@``, should one have been given."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<not a URL>"
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _replace(value, texts, by):
