@@ -36,7 +36,6 @@ STEPS = (
 ALWAYS = (
     ("absent", MODULE, "absent", False),
     ("absent_rerun", MODULE, "absent", False),
-    ("info_after_absent", INFO, None, False),
 )
 
 
