@@ -434,6 +434,12 @@ class RawCycle:
             seen["deleted_channel_status"] = (
                 channel_status(channel.body) if channel.ok else None
             )
+            if channel.ok and seen["deleted_channel_status"] != "deleted":
+                report.note(
+                    "channel %s is still readable as %r after its connector's delete, which Bird "
+                    "documents as deleting the channel"
+                    % (self.channel_id, seen["deleted_channel_status"])
+                )
             channels, dummy = probe.pages(
                 "channels", params={"platform": VOICE_SLUG}, limit=1000
             )
