@@ -17,7 +17,6 @@ they agree on it; one block listing a number twice is a mistake.
 from collections import namedtuple
 
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
-    DEFAULT_TEMPLATE,
     UUID_RE,
     check_template_ref,
     check_uuid,
@@ -78,30 +77,6 @@ class NumberSpec(
         return tuple(getattr(self, name) for name in SETTINGS)
 
 
-def number_spec(
-    workspace_id,
-    phone_number=None,
-    phone_number_id=None,
-    name=None,
-    conversational=None,
-    state="present",
-    label="",
-    block=0,
-    order=0,
-):
-    return NumberSpec(
-        _lower(workspace_id),
-        phone_number,
-        _lower(phone_number_id),
-        name,
-        conversational,
-        state,
-        label,
-        block,
-        order,
-    )
-
-
 class WorkspaceSpec(
     namedtuple(
         "WorkspaceSpec",
@@ -119,53 +94,9 @@ class WorkspaceSpec(
         return tuple(getattr(self, name) for name in WORKSPACE_SETTINGS)
 
 
-def workspace_spec(
-    workspace_id,
-    numbers=(),
-    keep=(),
-    label="",
-    exclusive=False,
-    all_voice_numbers=False,
-    max_deletions=DEFAULT_MAX_DELETIONS,
-    reads_per_second=BIRD_READS_PER_SECOND,
-    writes_per_second=BIRD_WRITES_PER_SECOND,
-    replace_failed=False,
-):
-    return WorkspaceSpec(
-        _lower(workspace_id),
-        tuple(numbers),
-        tuple(keep),
-        label,
-        bool(exclusive),
-        bool(all_voice_numbers),
-        max_deletions,
-        reads_per_second,
-        writes_per_second,
-        bool(replace_failed),
-    )
-
-
 Request = namedtuple(
     "Request", "workspaces template_ref check_mode wait wait_timeout concurrency"
 )
-
-
-def request(
-    workspaces,
-    template_ref=DEFAULT_TEMPLATE,
-    check_mode=False,
-    wait=True,
-    wait_timeout=DEFAULT_WAIT_TIMEOUT,
-    concurrency=DEFAULT_CONCURRENCY,
-):
-    return Request(
-        tuple(workspaces),
-        template_ref,
-        bool(check_mode),
-        bool(wait),
-        wait_timeout,
-        concurrency,
-    )
 
 
 def _lower(value):
@@ -185,78 +116,81 @@ def request_from_batch(params, check_mode):
     order = 0
     for index, block in enumerate(params["workspaces"]):
         label = "workspaces[%d]" % index
-        numbers = [
-            number_spec(
-                block["workspace_id"],
-                phone_number=number.get("phone_number"),
-                phone_number_id=number.get("phone_number_id"),
-                name=number.get("name"),
-                conversational=number.get("conversational"),
-                state=number.get("state") or "present",
-                label="%s.numbers[%d]" % (label, j),
-                block=index,
-                order=order + j,
+        workspace_id = _lower(block["workspace_id"])
+        numbers = tuple(
+            NumberSpec(
+                workspace_id,
+                number.get("phone_number"),
+                _lower(number.get("phone_number_id")),
+                number.get("name"),
+                number.get("conversational"),
+                number.get("state") or "present",
+                "%s.numbers[%d]" % (label, j),
+                index,
+                order + j,
             )
             for j, number in enumerate(block.get("numbers") or [])
-        ]
+        )
         order += len(numbers)
-        keep = [
+        keep = tuple(
             ("%s.keep[%d]" % (label, k), _lower(value))
             for k, value in enumerate(block.get("keep") or [])
-        ]
-        options = dict(
-            (name, _default(block.get(name), default))
-            for name, default in (
-                ("max_deletions", DEFAULT_MAX_DELETIONS),
-                ("reads_per_second", BIRD_READS_PER_SECOND),
-                ("writes_per_second", BIRD_WRITES_PER_SECOND),
-            )
         )
         blocks.append(
-            workspace_spec(
-                block["workspace_id"],
+            WorkspaceSpec(
+                workspace_id,
                 numbers,
                 keep,
                 label,
-                exclusive=block.get("exclusive"),
-                all_voice_numbers=block.get("all_voice_numbers"),
-                replace_failed=block.get("replace_failed"),
-                **options
+                bool(block.get("exclusive")),
+                bool(block.get("all_voice_numbers")),
+                _default(block.get("max_deletions"), DEFAULT_MAX_DELETIONS),
+                _default(block.get("reads_per_second"), BIRD_READS_PER_SECOND),
+                _default(block.get("writes_per_second"), BIRD_WRITES_PER_SECOND),
+                bool(block.get("replace_failed")),
             )
         )
-    return request(
-        blocks,
-        template_ref=params["connector_template_ref"],
-        check_mode=check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
-        concurrency=params["concurrency"],
-    )
+    return _request(blocks, params, check_mode, params["concurrency"])
 
 
 def request_from_single(params, check_mode):
-    """The request of ``bird_voice_connector``: the batch with one entry."""
-    number = number_spec(
-        params["workspace_id"],
-        phone_number=params["phone_number"],
-        phone_number_id=params["phone_number_id"],
-        name=params["name"],
-        conversational=params["conversational"],
-        state=params["state"],
+    """The request of ``bird_voice_connector``: the batch with one entry, whose replacement of a
+    failed channel is its one allowed deletion."""
+    workspace_id = _lower(params["workspace_id"])
+    number = NumberSpec(
+        workspace_id,
+        params["phone_number"],
+        _lower(params["phone_number_id"]),
+        params["name"],
+        params["conversational"],
+        params["state"],
+        "",
+        0,
+        0,
     )
-    return request(
-        [
-            workspace_spec(
-                params["workspace_id"],
-                [number],
-                replace_failed=params["replace_failed"],
-                max_deletions=1,
-            )
-        ],
-        template_ref=params["connector_template_ref"],
-        check_mode=check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
+    block = WorkspaceSpec(
+        workspace_id,
+        (number,),
+        (),
+        "",
+        False,
+        False,
+        1,
+        BIRD_READS_PER_SECOND,
+        BIRD_WRITES_PER_SECOND,
+        bool(params["replace_failed"]),
+    )
+    return _request([block], params, check_mode, DEFAULT_CONCURRENCY)
+
+
+def _request(blocks, params, check_mode, concurrency):
+    return Request(
+        tuple(blocks),
+        params["connector_template_ref"],
+        bool(check_mode),
+        bool(params["wait"]),
+        params["wait_timeout"],
+        concurrency,
     )
 
 
