@@ -168,8 +168,8 @@ def check_connection(options):
     return warnings
 
 
-def make_client(options, throttle=None):
-    """The client for checked connection options."""
+def make_client(options, throttle=None, secrets=()):
+    """The client for checked connection options; ``secrets`` are masked as the key is."""
     return BirdClient(
         api_url=options["api_url"],
         access_key=options["access_key"],
@@ -178,4 +178,5 @@ def make_client(options, throttle=None):
         validate_certs=options["validate_certs"],
         ca_path=options.get("ca_path"),
         throttle=throttle,
+        secrets=secrets,
     )

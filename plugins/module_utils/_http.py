@@ -15,7 +15,6 @@ policy, the request rates and in-flight limit (``_throttle``), pagination over
 import email.utils
 import os
 import random
-import threading
 import time
 import traceback
 from urllib.parse import quote
@@ -130,11 +129,13 @@ class BirdClient:
         throttle=None,
         sleep=time.sleep,
         session=None,
+        secrets=(),
     ):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
         self.api_url = api_url.rstrip("/")
-        self._access_key = access_key
+        # Masked in every text the client keeps: the key, and other secrets of the caller's.
+        self._secrets = [access_key] + [s for s in secrets if s]
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.sleep = sleep
@@ -171,16 +172,12 @@ class BirdClient:
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
-        self._stats_lock = threading.Lock()
 
     def scrub(self, value):
-        """``value`` with every occurrence of the access key masked (recursively)."""
-        return scrub_secret(value, self._access_key)
-
-    def _count(self, name):
-        with self._stats_lock:
-            self.stats[name] += 1
+        """``value`` with every occurrence of the access key (and the other secrets) masked."""
+        for secret in self._secrets:
+            value = scrub_secret(value, secret)
+        return value
 
     # -- failures -----------------------------------------------------------
     def _delay(self, attempt, response=None):
@@ -284,14 +281,16 @@ class BirdClient:
     # -- requests -----------------------------------------------------------
     def _send(self, method, path, params, body):
         """One attempt: ``(response, None)`` or ``(None, BirdAPIError)``, within the throttle."""
+        # The workspace whose rate limits apply (also under /organizations/<org>/workspaces/<ws>/...).
         segments = path.split("/")
         workspace = (
-            segments[2] if len(segments) > 2 and segments[1] == "workspaces" else ""
+            segments[segments.index("workspaces") + 1]
+            if "workspaces" in segments[:-1]
+            else ""
         )
         # The pace first: waiting for it holds no place in flight.
         self.throttle.pacer(workspace, method).acquire()
         with self.throttle.in_flight:
-            self._count("requests")
             try:
                 response = self.session.request(
                     method,
@@ -304,8 +303,6 @@ class BirdClient:
                 )
             except requests.exceptions.RequestException as exc:
                 return None, self._error_from_exception(method, path, exc)
-        if response.status_code == 429:
-            self._count("rate_limited")
         return response, None
 
     def request(
@@ -340,7 +337,6 @@ class BirdClient:
                 raise error
             attempt += 1
             uncertain = uncertain or error.maybe_applied
-            self._count("retries")
             self.sleep(self._delay(attempt, response))
 
     def get(self, path, params=None):

@@ -79,6 +79,9 @@ def voice_connectors(
                 if number and isinstance(number.get("id"), str)
                 else None
             )
+        elif number_id and not phone_number and voice.by_e164_only:
+            # Connectors known by their channel's number alone: the id's E.164 form finds them.
+            phone_number = number_e164(NumberBook(client, workspace_id).get(number_id))
         matching = voice.for_number(number_id, phone_number)
         found = [c for c in found if c in matching]
     channels = None

@@ -64,19 +64,32 @@ def env_fallback(*names):
 
 
 class BirdModule(AnsibleModule):
-    """An AnsibleModule with the connection options and a Bird API client."""
+    """An AnsibleModule with the connection options and a Bird API client.
 
-    def __init__(self, argument_spec, **kwargs):
+    ``secrets`` names the options besides ``access_key`` that hold secrets (a webhook signing key):
+    they are masked in every text, as the key is, in all the forms a text may carry them.
+    """
+
+    def __init__(self, argument_spec, secrets=(), **kwargs):
         spec = connection_argument_spec(env_fallback)
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
+        self.secrets = [
+            self.params[name]
+            for name in secrets
+            if self.params.get(name) and self.params[name].strip()
+        ]
+        for secret in self.secrets:
+            self.no_log_values.update(secret_forms(secret))
         if not HAS_REQUESTS:
             self.fail_json(
                 msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR
             )
 
     def scrub(self, value):
-        return scrub_secret(value, self.params.get("access_key"))
+        for secret in [self.params.get("access_key")] + self.secrets:
+            value = scrub_secret(value, secret)
+        return value
 
     def client(self, concurrency=1):
         """Check the connection options (failing before any request) and make the client."""
@@ -94,7 +107,9 @@ class BirdModule(AnsibleModule):
                 self.no_log_values.update(secret_forms(key))
         for warning in warnings:
             self.warn(warning)
-        return make_client(self.params, throttle=Throttle(concurrency))
+        return make_client(
+            self.params, throttle=Throttle(concurrency), secrets=self.secrets
+        )
 
     def check_options(self, uuids=(), e164s=(), templates=()):
         """Fail, naming each option, if the given ones are not UUIDs, E.164 numbers or template refs."""

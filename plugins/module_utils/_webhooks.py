@@ -29,8 +29,6 @@ from ansible_collections.bird.engagements.plugins.module_utils._connection impor
 )
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
-    scrub_secret,
-    secret_forms,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._http import (
     RETRY_CREATE,
@@ -531,38 +529,11 @@ class WebhookModule(BirdModule):
     """A BirdModule that also keeps the signing key out of every output (results, errors, diffs, warnings)."""
 
     def __init__(self, argument_spec, **kwargs):
-        super().__init__(argument_spec, **kwargs)
+        super().__init__(argument_spec, secrets=("signing_key",), **kwargs)
         key = self.params.get("signing_key")
-        self._secrets = [key] if key and key.strip() else []
-        if self._secrets:
-            self.no_log_values.update(secret_forms(key))
-        elif key:
+        if key and not self.secrets:
             # White space only, refused by check_input: no secret, and masking it would mask every space.
             self.no_log_values.discard(key)
-
-    def scrub(self, value):
-        value = super().scrub(value)
-        for secret in self._secrets:
-            value = scrub_secret(value, secret)
-        return value
-
-    def client(self, concurrency=1):
-        client = super().client(concurrency)
-        if self._secrets:
-            # The client scrubs what it keeps of Bird's answers before it cuts a text to 500 characters:
-            # it must mask the signing key too, or a cut through the key would leave a piece no later
-            # scrub recognises.
-            access_key_scrub = client.scrub
-            secrets = list(self._secrets)
-
-            def scrub(value):
-                value = access_key_scrub(value)
-                for secret in secrets:
-                    value = scrub_secret(value, secret)
-                return value
-
-            client.scrub = scrub
-        return client
 
     def check_input(self):
         """Fail before any request, naming every option that cannot work; else the organization and

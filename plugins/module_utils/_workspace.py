@@ -118,19 +118,27 @@ def get_connector(client, workspace_id, connector_id_):
     return client.get(workspace_path(workspace_id, "connectors", connector_id_))
 
 
+def _detail(client, workspace_id, connector):
+    """The connector read on its own, or None when it is gone (deleted since it was listed)."""
+    try:
+        return get_connector(client, workspace_id, connector_id(connector))
+    except BirdAPIError as err:
+        if err.status == 404:
+            return None
+        raise
+
+
 def read_voice_connectors(client, workspace_id, slug, pmap=serial):
     """Every Voice connector of the workspace (``slug``, any version), with list items completed."""
     connectors = list_connectors(client, workspace_id)
     # The list may leave out the template or the number; the connector itself has them.
     partial = [i for i, c in enumerate(connectors) if needs_detail(c, slug)]
     details = pmap(
-        lambda index: get_connector(
-            client, workspace_id, connector_id(connectors[index])
-        ),
-        partial,
+        lambda index: _detail(client, workspace_id, connectors[index]), partial
     )
     for index, detail in zip(partial, details):
         connectors[index] = detail
+    connectors = [c for c in connectors if c is not None]
     voice = VoiceConnectors(workspace_id, slug, connectors)
     # Of a number's several connectors the version decides which is its own (the_connector), so
     # those that give only the template's slug are read on their own too.
@@ -145,13 +153,11 @@ def read_voice_connectors(client, workspace_id, slug, pmap=serial):
         read = dict(
             zip(
                 [id(c) for c in unversioned],
-                pmap(
-                    lambda c: get_connector(client, workspace_id, connector_id(c)),
-                    unversioned,
-                ),
+                pmap(lambda c: _detail(client, workspace_id, c), unversioned),
             )
         )
         connectors = [read.get(id(c), c) for c in connectors]
+        connectors = [c for c in connectors if c is not None]
         voice = VoiceConnectors(workspace_id, slug, connectors)
     if not voice.unidentified:
         return voice

@@ -10,11 +10,15 @@ import pytest
 from ansible_collections.bird.engagements.plugins.module_utils._channels import (
     verdict,
 )
+from ansible_collections.bird.engagements.plugins.module_utils._info import (
+    voice_connectors,
+)
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     N101,
     N102,
     N103,
     WS1,
+    client,
     connectors_of,
     simulator,
     writes,
@@ -356,3 +360,25 @@ def test_a_lost_create_of_a_connector_that_names_no_number_is_found_through_its_
     report = execute(sim, one(WS1, [{"phone_number_id": N103}], wait_timeout=60))
     assert not report.failed and report.changed, messages(report)
     assert len(connectors_of(sim, WS1, N103)) == 1
+
+
+def test_a_connector_gone_between_the_list_and_its_own_read_is_gone():
+    # A delete that takes effect a moment later: still listed (naming no number), then 404 on its GET.
+    sim = simulator(list_item_ids="none")
+    sim.insert_connector(WS1, N103)
+    sim.add_faults(
+        {"method": "GET", "path": "/connectors/[^/]+$", "kind": "status", "status": 404}
+    )
+    report = execute(sim, one(WS1, [{"phone_number_id": N103, "state": "absent"}]))
+    assert not report.failed and not report.changed, messages(report)
+    assert writes(sim) == 0
+
+
+def test_the_info_module_finds_by_id_a_connector_known_only_through_its_channel():
+    sim = simulator(list_item_ids="null", get_item_ids="null")
+    connector = sim.insert_connector(WS1, N101)
+    rows = voice_connectors(
+        client(sim), WS1, "voice-messagebird:1", phone_number_id=N101
+    )
+    assert [r["connector_id"] for r in rows] == [connector["id"]]
+    assert rows[0]["phone_number"] == "+31201230101"

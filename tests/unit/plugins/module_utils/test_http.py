@@ -87,7 +87,6 @@ def test_reads_are_retried_on_transient_failures(failure):
     assert client.get(WS + "/numbers") == {"results": []}
     assert len(session.calls) == 3
     assert len(sleeps) == 2
-    assert client.stats["requests"] == 3 and client.stats["retries"] == 2
 
 
 def test_retry_after_is_honoured_and_backoff_is_capped_and_jittered(monkeypatch):
@@ -314,10 +313,10 @@ def test_a_redirect_is_no_answer_and_is_not_followed(status):
     assert session.calls[0]["allow_redirects"] is False and len(session.calls) == 1
 
 
-def test_a_429_is_counted_and_retried():
+def test_a_429_is_retried():
     client, session, dummy = make([response(429), response(200, {})])
     client.get(WS)
-    assert client.stats["rate_limited"] == 1 and len(session.calls) == 2
+    assert len(session.calls) == 2
 
 
 def test_the_user_agent_version_is_the_collection_version():
