@@ -453,6 +453,11 @@ def _object(response):
 
 def _create(client, organization_id, workspace_id, desired):
     path = subscriptions_path(organization_id, workspace_id)
+
+    def listed():
+        items = list_subscriptions(client, organization_id, workspace_id)
+        return the_subscription(items, desired.service, desired.event, desired.url)
+
     try:
         response = client.request(
             "POST", path, body=desired.create_body(), retry=RETRY_CREATE
@@ -461,12 +466,7 @@ def _create(client, organization_id, workspace_id, desired):
         if not err.maybe_applied:
             raise _with_hint(err) from err
         # It may have been applied: look, never send it blindly again.
-        found = the_subscription(
-            list_subscriptions(client, organization_id, workspace_id),
-            desired.service,
-            desired.event,
-            desired.url,
-        )
+        found = listed()
         if found is None:
             err.hint = (
                 "The create may not have been applied: no such subscription was listed afterwards. "
@@ -474,23 +474,16 @@ def _create(client, organization_id, workspace_id, desired):
             )
             raise err from None
         return found
-    created = _object(response)
+    # An answer without the subscription: it is what the list now holds.
+    created = _object(response) or listed()
     if created is None:
-        # An answer without the subscription: it is what the list now holds.
-        created = the_subscription(
-            list_subscriptions(client, organization_id, workspace_id),
-            desired.service,
-            desired.event,
-            desired.url,
+        raise BirdAPIError.malformed(
+            "POST",
+            path,
+            "HTTP %s without the subscription, which is not listed either"
+            % response.status,
+            request_id=response.request_id,
         )
-        if created is None:
-            raise BirdAPIError.malformed(
-                "POST",
-                path,
-                "HTTP %s without the subscription, which is not listed either"
-                % response.status,
-                request_id=response.request_id,
-            )
     return created
 
 
