@@ -8,7 +8,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR
 source ../setup_bird_simulator/start.sh
 
-sim_start
+sim_start --channel-delay 0
 for echo in true false; do
     sim_admin POST /_sim/config "{\"echo_signing_key\": $echo}" >/dev/null
     sim_playbook "cycle-echo-$echo" cycle.yml --diff -e "echo_signing_key=$echo" "$@"

@@ -174,8 +174,7 @@ def test_a_converged_workspace_of_100_numbers_reads_at_most_three_pages():
     sim = simulator(
         seed={}, generate_workspaces=1, numbers_per_workspace=100, page_size=10
     )
-    workspace = sim.state()["workspaces"]
-    (ws,) = workspace
+    (ws,) = list(sim.state()["workspaces"])
     numbers = [{"phone_number_id": n["id"]} for n in sim.workspaces[ws]["numbers"]]
     key = list(sim.access_keys)[0]
     execute(sim, one(ws, numbers), key=key)

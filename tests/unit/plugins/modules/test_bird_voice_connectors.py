@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """bird_voice_connectors: per-entry outcomes, exclusive, every voice number, summaries."""
 
-import json
-
-import pytest
-
 from ansible_collections.bird.engagements.plugins.modules import bird_voice_connectors
 from ansible_collections.bird.engagements.tests.support.in_process import run_module
 from ansible_collections.bird.engagements.tests.unit.helpers import (
