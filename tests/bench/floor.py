@@ -8,14 +8,15 @@ the same numbers into a module and back). It is a correct client, not a load gen
 existing connectors, resolves E.164 numbers, checks every answer, retries 429s, and returns each
 entry's connector and active channel.
 
-Per workspace, every workspace at once:
+Like the role, it reads and checks everything before its first write, so that a wrong entry
+changes nothing. Every workspace at once:
 
 1. read the connector pages (``limit=100``) and, at the same time, the Voice channel pages
    (``platform=voice-messagebird``, ``limit=1000``);
 2. match each entry: by id through ``arguments.phoneNumberId`` or ``number.numberId``, by E.164
-   through the number each connector echoes (``number.phoneNumber``);
-3. create the connectors of unmatched id entries at once (Bird checks the number); only if an E.164
-   entry is still unmatched, read the number pages (``limit=99``) to resolve it, then create;
+   through the number each connector echoes (``number.phoneNumber``); only if an entry has no
+   connector, read the number pages (``limit=99``) to find its number and check its voice;
+3. once every workspace is read and every entry checked, create the missing connectors, all at once;
 4. re-read the channel list every ``poll_interval`` seconds until the channel of every entry, new
    or found, is ``active`` (``failed`` or ``deleted`` is an error).
 
@@ -152,77 +153,76 @@ class IdealClient:
         ).get("numberId")
         return value.lower() if isinstance(value, str) else None
 
-    def _create(self, ws, entry, number_id):
-        body = {
-            "name": "Voice %s" % (entry.get("phone_number") or number_id),
-            "connectorTemplateRef": TEMPLATE,
-            "arguments": {"phoneNumberId": number_id},
-        }
-        return number_id, self._call("POST", ws, "connectors", body=body)
-
-    def _workspace(self, ws, entries):
-        """Provision one workspace; one result per entry, in order."""
-        channels_read = self._waiters.submit(self._channels, ws)
-        by_key: dict = {}
+    def _plan(self, ws, entries):
+        """Read the workspace and check every entry: (channels, each entry's connector or None, the
+        number id of each entry to create, by index)."""
+        channels = self._waiters.submit(self._channels, ws)
+        found: dict = {}
         for connector in self._list(ws, "connectors", {"templateRef": TEMPLATE}):
             if connector.get("connectorTemplateRef") == TEMPLATE:
                 for key in (
                     self._number_id(connector),
                     (connector.get("number") or {}).get("phoneNumber"),
                 ):
-                    by_key.setdefault(key, []).append(connector)
-        connectors: list = [None] * len(entries)
-        creates, unresolved = {}, []
-        for index, entry in enumerate(entries):
-            key = (entry.get("phone_number_id") or "").lower() or entry["phone_number"]
-            found = by_key.get(key, [])
-            if len(found) > 1:
-                raise FloorError(
-                    "workspace %s: %d connectors for %s" % (ws, len(found), key)
-                )
-            if found:
-                connectors[index] = found[0]
-            elif entry.get("phone_number_id"):
-                creates[index] = self._create(ws, entry, key)
-            else:
-                unresolved.append(index)
-        if unresolved:
+                    found.setdefault(key, []).append(connector)
+        keys = [
+            (e.get("phone_number_id") or "").lower() or e["phone_number"]
+            for e in entries
+        ]
+        connectors = []
+        for key in keys:
+            if len(found.get(key, [])) > 1:
+                raise FloorError("workspace %s: several connectors for %s" % (ws, key))
+            connectors.append(found.get(key, [None])[0])
+        creates = {}
+        if None in connectors:
             numbers: dict = {}
             for number in self._list(ws, "numbers"):
-                numbers.setdefault(
-                    number.get("number") or number.get("phoneNumber"), []
-                ).append(number)
-            for index in unresolved:
-                found = numbers.get(entries[index]["phone_number"], [])
-                if len(found) != 1:
-                    raise FloorError(
-                        "workspace %s: %d numbers are %s"
-                        % (ws, len(found), entries[index])
-                    )
-                creates[index] = self._create(
-                    ws, entries[index], str(found[0]["id"]).lower()
-                )
-        for index, (number_id, future) in creates.items():
-            connector = self._body(future.result(), 201)
-            if not connector.get("id") or self._number_id(connector) != number_id:
+                for key in (str(number["id"]).lower(), number.get("number")):
+                    numbers.setdefault(key, []).append(number)
+            for index, key in enumerate(keys):
+                if connectors[index] is None:
+                    number = numbers.get(key, [])
+                    if len(number) != 1 or "voice" not in (
+                        number[0].get("capabilities") or []
+                    ):
+                        raise FloorError(
+                            "workspace %s: %s is no voice number" % (ws, key)
+                        )
+                    creates[index] = str(number[0]["id"]).lower()
+        return channels.result(), connectors, creates
+
+    def _provision(self, ws, entries, plan):
+        """Create what ``plan`` says, then wait until every channel is active; one result per entry."""
+        channels, connectors, creates = plan
+        sent = {}
+        for index, number_id in creates.items():
+            body = {
+                "name": "Voice %s" % (entries[index].get("phone_number") or number_id),
+                "connectorTemplateRef": TEMPLATE,
+                "arguments": {"phoneNumberId": number_id},
+            }
+            sent[index] = self._call("POST", ws, "connectors", body=body)
+        for index, future in sent.items():
+            connectors[index] = connector = self._body(future.result(), 201)
+            if not connector.get("id") or self._number_id(connector) != creates[index]:
                 raise FloorError(
-                    "create for number %s answered %r" % (number_id, connector)
+                    "create for %s answered %r" % (creates[index], connector)
                 )
-            connectors[index] = connector
-        channels = channels_read.result()
         deadline = time.monotonic() + self.timeout
         while True:
             results = [
                 self._result(ws, e, c, channels, i in creates)
                 for i, (e, c) in enumerate(zip(entries, connectors))
             ]
-            if all(r["status"] == "active" for r in results):
+            waiting = [r for r in results if r["status"] != "active"]
+            if not waiting:
                 return results
-            broken = [r for r in results if r["status"] in ("failed", "deleted")]
-            if broken or time.monotonic() > deadline:
+            if time.monotonic() > deadline or any(
+                r["status"] in ("failed", "deleted") for r in waiting
+            ):
                 raise FloorError(
-                    "workspace %s: channels not active: %s"
-                    % (ws, (broken or results)[:3])
+                    "workspace %s: channels not active: %s" % (ws, waiting[:3])
                 )
             time.sleep(self.poll_interval)
             channels = self._channels(ws)
@@ -245,12 +245,19 @@ class IdealClient:
     def run(self, workspaces):
         """``workspaces`` in the role's form: ``[{"workspace_id", "numbers": [{phone_number | phone_number_id}]}]``."""
         with ThreadPoolExecutor(self.max_in_flight, "floor-http") as self._pool:
-            # Threads that only wait: a driver per workspace, and its channel read beside its connector read.
+            # Threads that only wait: one per workspace, and its channel read beside its connector read.
             with ThreadPoolExecutor(2 * len(workspaces), "floor-wait") as self._waiters:
+                plans = [
+                    self._waiters.submit(self._plan, w["workspace_id"], w["numbers"])
+                    for w in workspaces
+                ]
+                plans = [
+                    plan.result() for plan in plans
+                ]  # every workspace checked first
                 drivers = [
                     self._waiters.submit(
-                        self._workspace, w["workspace_id"], w["numbers"]
+                        self._provision, w["workspace_id"], w["numbers"], plan
                     )
-                    for w in workspaces
+                    for w, plan in zip(workspaces, plans)
                 ]
                 return [r for driver in drivers for r in driver.result()]

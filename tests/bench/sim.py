@@ -53,6 +53,8 @@ class Simulator:
 
     def __init__(self, work, n_workspaces, n_numbers, channel_delay, converged=False):
         url_file = os.path.join(work, "sim-%dx%d.url" % (n_workspaces, n_numbers))
+        if os.path.exists(url_file):
+            os.unlink(url_file)
         cmd = [sys.executable, SIMULATOR, "--port", "0", "--access-key", KEY]
         cmd += [
             "--channel-delay",

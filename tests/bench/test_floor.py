@@ -70,13 +70,13 @@ def test_fresh_then_converged(simulator):
     assert stats["writes"] == 0
 
 
-def test_numbers_read_only_for_unmatched_e164(simulator):
+def test_a_wrong_entry_changes_nothing(simulator):
     workspaces = sim.entries(WORKSPACES, NUMBERS)
-    run(simulator, [dict(w, numbers=w["numbers"][:-1]) for w in workspaces])
-    results, stats = run(simulator, workspaces)
-    assert sum(r["changed"] for r in results) == WORKSPACES
-    # The last number of each is given by id (index 149 is odd): no number page is read.
-    assert NUMBER_PAGES not in stats["by_route"]
+    workspaces[-1]["numbers"].append({"phone_number": "+31209999999"})
+    simulator.reset_stats()
+    with pytest.raises(floor.FloorError, match="no voice number"):
+        floor.IdealClient(simulator.url, sim.KEY).run(workspaces)
+    assert simulator.stats()["writes"] == 0
 
 
 @pytest.mark.skipif(
