@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import statistics
 
-# run: (the role's run, its floor play, the ideal client's run, the target ratio)
+# name: (the role's run, its floor play, the ideal client's run, the target ratio)
 TARGETS = {
     "fresh": ("role, fresh", "floor play", "ideal, fresh", 1.3),
     "converged": ("role, converged", "floor play", "ideal, converged", 1.5),
-    "hosts as workspaces, converged": (
-        "hosts: role",
-        "hosts: floor play",
-        "hosts: ideal",
-        1.5,
-    ),
+    "hosts as workspaces": ("hosts: role", "hosts: floor play", "hosts: ideal", 1.5),
 }
 SINGLE_TARGET = 0.3
 PAGES = ("connector_pages", "channel_pages", "number_pages", "other_gets")
 
 
 def _table(columns, lines):
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out = [
+        "| %s |" % columns.replace("|", " | "),
+        "|" + "---|" * (columns.count("|") + 1),
+    ]
     return "\n".join(
-        out + ["| " + " | ".join(str(c) for c in line) + " |" for line in lines]
+        out + ["| %s |" % " | ".join(str(c) for c in line) for line in lines]
     )
 
 
@@ -34,47 +32,38 @@ def _ms(latency):
 
 
 def _blocks(results):
+    """(core, latency, runs) of every block; the core as 'X.Y.Z' of ansible-core."""
     for core in results["cores"]:
         for block in core["blocks"]:
-            yield core["core"], block["latency"], block["runs"]
+            yield core["core"].split()[1].rstrip(","), block["latency"], block["runs"]
 
 
-def ratios(results):
-    """(core, latency, run, role s, floor play s, ideal s, ratio, target) for every target."""
-    for core, latency, runs in _blocks(results):
-        for name, (role, play, ideal, target) in TARGETS.items():
-            role_s, play_s, ideal_s = (runs[k]["seconds"] for k in (role, play, ideal))
-            yield core, latency, name, role_s, play_s, ideal_s, role_s / (
-                play_s + ideal_s
-            ), target
+def _met(value, target, form):
+    return (form % target) + (": met" if value <= target else ": missed")
 
 
 def floor_table(results):
-    lines = [
-        [
-            core,
-            _ms(latency),
-            name,
-            "%.2f" % role,
-            "%.2f" % play,
-            "%.2f" % ideal,
-            "%.2f" % (play + ideal),
-            "%.2fx" % ratio,
-            "%.1fx: %s" % (target, "met" if ratio <= target else "missed"),
-        ]
-        for core, latency, name, role, play, ideal, ratio, target in ratios(results)
-    ]
-    columns = [
-        "core",
-        "latency",
-        "run",
-        "role s",
-        "floor play s",
-        "ideal client s",
-        "floor s",
-        "ratio",
-        "target",
-    ]
+    lines = []
+    for core, latency, runs in _blocks(results):
+        for name, (role, play, ideal, target) in TARGETS.items():
+            role_s, play_s, ideal_s = (runs[k]["seconds"] for k in (role, play, ideal))
+            ratio = role_s / (play_s + ideal_s)
+            lines.append(
+                [
+                    core,
+                    _ms(latency),
+                    name,
+                    "%.2f" % role_s,
+                    "%.2f" % play_s,
+                    "%.2f" % ideal_s,
+                ]
+                + [
+                    "%.2f" % (play_s + ideal_s),
+                    "%.2fx" % ratio,
+                    _met(ratio, target, "%.1fx"),
+                ]
+            )
+    columns = "core|latency|run|role s|floor play s|ideal client s|floor s|ratio|target"
     return _table(columns, lines)
 
 
@@ -83,64 +72,19 @@ def _pages(counts, key):
     return "%.1f" % mean + ("" if low == high else " (%d-%d)" % (low, high))
 
 
-def reads_table(results):
-    """Reads per workspace of the converged runs, the role's beside the ideal client's."""
+def requests_table(results):
+    """Requests per workspace of each run against the simulator, the role's beside the ideal client's."""
     lines = []
     for core, latency, runs in _blocks(results):
-        for name, role, ideal in (
-            ("converged", "role, converged", "ideal, converged"),
-            ("hosts as workspaces", "hosts: role", "hosts: ideal"),
-        ):
+        for name, (role, dummy, ideal, dummy) in TARGETS.items():
             for who, key in (("role", role), ("ideal client", ideal)):
                 counts = runs[key]["counts"]
                 lines.append(
                     [core, _ms(latency), name, who]
                     + [_pages(counts, k) for k in PAGES]
-                    + [counts["writes"]]
+                    + [counts["writes"], counts["429s"]]
                 )
-    columns = [
-        "core",
-        "latency",
-        "run",
-        "by",
-        "connector pages",
-        "channel pages",
-        "number pages",
-        "other GETs",
-        "writes",
-    ]
-    return _table(columns, lines)
-
-
-def requests_table(results):
-    """Requests of the fresh runs."""
-    lines = []
-    for core, latency, runs in _blocks(results):
-        for key in ("role, fresh", "ideal, fresh"):
-            counts = runs[key]["counts"]
-            lines.append(
-                [
-                    core,
-                    _ms(latency),
-                    key,
-                    counts["GET"],
-                    counts["writes"],
-                    counts["429s"],
-                ]
-                + [_pages(counts, k) for k in PAGES]
-            )
-    columns = [
-        "core",
-        "latency",
-        "run",
-        "GETs",
-        "writes",
-        "429s",
-        "connector pages/ws",
-        "channel pages/ws",
-        "number pages/ws",
-        "other GETs/ws",
-    ]
+    columns = "core|latency|run|by|connector pages|channel pages|number pages|other GETs|writes|429s"
     return _table(columns, lines)
 
 
@@ -155,13 +99,10 @@ def tasks_lines(results):
             "hosts: floor play",
             "hosts: role",
         ):
-            run = runs[key]
-            parts = ", ".join(
-                "%s %.2f" % (name, seconds) for name, seconds in run["tasks"]
-            )
+            parts = ", ".join("%s %.2f" % tuple(task) for task in runs[key]["tasks"])
             lines.append(
                 "- %s, %s, %s: %.2f s = %s"
-                % (core, _ms(latency), key, run["seconds"], parts)
+                % (core, _ms(latency), key, runs[key]["seconds"], parts)
             )
     return "\n".join(lines)
 
@@ -173,80 +114,64 @@ def extras_lines(results):
     if found:
         lookup, yaml = found["lookup"]["seconds"], found["yaml"]["seconds"]
         lines.append(
-            "- numbers as YAML in the inventory instead of the JSON lookup (%s, %s, converged): %.2f s against"
-            " %.2f s (%+.2f s)"
-            % (extras["core"], _ms(extras["latency"]), yaml, lookup, yaml - lookup)
+            "- converged, %s, the numbers as YAML in the inventory instead of the JSON file's lookup: %.2f s"
+            " against %.2f s (%+.2f s)"
+            % (_ms(extras["latency"]), yaml, lookup, yaml - lookup)
         )
     for single in extras.get("single", []):
         gap = statistics.median(single["gaps"])
         lines.append(
-            "- single-number create (bird_voice_connector, %s, %s): its task's result %.2f s after the channel"
-            " became active (median of %d; target %.1f s: %s)"
+            "- one new number (bird_voice_connector), %s: the task's result %.2f s after the channel became"
+            " active (median of %d; target %s)"
             % (
-                extras["core"],
                 _ms(single["latency"]),
                 gap,
                 len(single["gaps"]),
-                SINGLE_TARGET,
-                "met" if gap <= SINGLE_TARGET else "missed",
+                _met(gap, SINGLE_TARGET, "%.1f s"),
             )
         )
-    sizes = extras.get("scale")
-    if sizes:
-        small, large = sizes
+    if extras.get("scale"):
+        small, large = extras["scale"]
+        per = dict(
+            (kind, (large[kind] / large["numbers"]) / (small[kind] / small["numbers"]))
+            for kind in ("fresh", "converged")
+        )
         lines.append(
-            "- scale (%s, %s): per number, %s numbers take %.2fx the time of %s fresh (%.1f s against %.1f s)"
-            " and %.2fx converged (%.1f s against %.1f s)"
+            "- scale, %s: time per number at %s numbers against %s: %.2fx fresh (%.1f s, %.1f s), %.2fx"
+            " converged (%.1f s, %.1f s)"
             % (
-                extras["core"],
                 _ms(extras["latency"]),
                 "{:,}".format(large["numbers"]),
-                (large["fresh"] / large["numbers"])
-                / (small["fresh"] / small["numbers"]),
                 "{:,}".format(small["numbers"]),
+                per["fresh"],
                 large["fresh"],
                 small["fresh"],
-                (large["converged"] / large["numbers"])
-                / (small["converged"] / small["numbers"]),
+                per["converged"],
                 large["converged"],
                 small["converged"],
             )
         )
-    return "\n".join(lines)
+    return ("With %s:\n\n" % extras["core"] + "\n".join(lines)) if lines else ""
 
 
 def render(results):
-    header = (
-        "%s, %s. Simulator: Bird's limits (50 GET/s, 500 POST/s per workspace), channels active %.1f s after"
-        " the create. floor = floor play + ideal client; ratio = role / floor; seconds, medians of %d runs"
-        " taken in turn."
-        % (
-            results["date"],
-            results["machine"],
-            results["channel_delay"],
-            results["repeat"],
-        )
-    )
+    header = [
+        "%s, %s." % (results["date"], results["machine"]),
+        "Cores: %s." % "; ".join(core["core"] for core in results["cores"]),
+        "Simulator: Bird's limits (50 GET/s and 500 POST/s per workspace), a channel active %.1f s after its"
+        " create. floor = floor play + ideal client; ratio = role / floor; seconds, medians of %d runs taken"
+        " in turn." % (results["channel_delay"], results["repeat"]),
+    ]
     parts = [
-        header,
-        "",
+        "\n".join(header),
         "### Time against the floor",
-        "",
         floor_table(results),
-        "",
-        "### Converged runs: reads per workspace (mean, and range when not the same everywhere)",
-        "",
-        reads_table(results),
-        "",
-        "### Fresh runs: requests",
-        "",
+        "### Requests per workspace (mean, and range where workspaces differ)",
         requests_table(results),
-        "",
-        "### Where the time of each playbook run goes (seconds; a task from its start to the next one's)",
-        "",
+        "### Where each playbook run's time goes (seconds; a task from its start to the next one's)",
         tasks_lines(results),
     ]
     extras = extras_lines(results)
     if extras:
-        parts += ["", "### Other figures", "", extras]
-    return "\n".join(parts)
+        parts += ["### Other figures", extras]
+    return "\n\n".join(parts)
