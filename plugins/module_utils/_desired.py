@@ -80,7 +80,18 @@ class NumberSpec(
 class WorkspaceSpec(
     namedtuple(
         "WorkspaceSpec",
-        "workspace_id numbers keep label " + " ".join(WORKSPACE_SETTINGS),
+        [
+            "workspace_id",
+            "numbers",
+            "keep",
+            "label",
+            "exclusive",
+            "all_voice_numbers",
+            "max_deletions",
+            "reads_per_second",
+            "writes_per_second",
+            "replace_failed",
+        ],
     )
 ):
     """A block: its numbers (NumberSpecs), ``keep`` (``(label, number)`` pairs) and its options."""

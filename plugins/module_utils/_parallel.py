@@ -25,24 +25,26 @@ def serial(func, items):
 class _Task:
     """One item of a map: run at most once, by whichever thread claims it first."""
 
-    __slots__ = ("func", "item", "claimed", "done", "result", "error")
+    __slots__ = ("func", "item", "lock", "claimed", "done", "result", "error")
 
     def __init__(self, func, item):
         self.func = func
         self.item = item
-        self.claimed = threading.Lock()
+        self.lock = threading.Lock()
+        self.claimed = False
         self.done = threading.Event()
         self.result = None
         self.error = None
 
     def run(self):
-        if not self.claimed.acquire(blocking=False):
-            return
+        with self.lock:
+            if self.claimed:
+                return
+            self.claimed = True
         try:
             self.result = self.func(self.item)
-        except (
-            BaseException
-        ) as err:  # pylint: disable=broad-exception-caught  # re-raised by map
+        # pylint: disable-next=broad-exception-caught  # map re-raises it in the caller
+        except BaseException as err:
             self.error = err
         finally:
             self.done.set()

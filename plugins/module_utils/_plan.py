@@ -124,11 +124,8 @@ class Planner:
                 continue
             # Not found by its id: the number's E.164 form may find it among connectors that
             # name no number id (present: a create must not duplicate; absent: it must go).
-            if (
-                step.phone_number_id is None
-                or (not found and (step.state == "present" or voice.by_e164_only))
-                or (given_both and not echoed)
-            ):
+            unfound = not found and (step.state == "present" or voice.by_e164_only)
+            if step.phone_number_id is None or unfound or (given_both and not echoed):
                 key = (
                     ("id", step.phone_number_id)
                     if step.phone_number_id
@@ -383,13 +380,12 @@ class Planner:
             for c in voice.all
             if id(c) not in handled and connector_number_id(c) not in kept
         ]
-        kept_e164 = [k for k in plan.group.keep if k.startswith("+")]
+        kept_e164 = set(k for k in plan.group.keep if k.startswith("+"))
         if candidates and kept_e164:
             # A connector may not echo its E.164 number: the kept ones are looked up by id too.
-            for number in book.find([("e164", k) for k in kept_e164]).values():
+            for number in book.find([("e164", k) for k in sorted(kept_e164)]).values():
                 if isinstance(number, dict) and isinstance(number.get("id"), str):
                     kept.add(number["id"].lower())
-            kept_e164 = set(kept_e164)
             candidates = [
                 c
                 for c in candidates

@@ -99,7 +99,12 @@ SECRET_KEYS = {"team-a": "key-of-team-a-S3CRET", "team-b": "key-of-team-b-S3CRET
 def inventory(path, hosts, extra_vars=None):
     """Hosts on the local connection, whose become (to another user) cannot work here."""
     host_vars = dict(
-        (name, dict(voice_channels_workspaces=workspaces, **(extra_vars or {}).get(name, {})))
+        (
+            name,
+            dict(
+                voice_channels_workspaces=workspaces, **(extra_vars or {}).get(name, {})
+            ),
+        )
         for name, workspaces in hosts.items()
     )
     with open(path, "w", encoding="utf-8") as handle:
@@ -123,7 +128,7 @@ def inventory(path, hosts, extra_vars=None):
 
 def play(path, out_dir, serial=None, fail_first=None):
     """The role over every host (``serial`` if given), after a task that fails ``fail_first``."""
-    tasks = []
+    tasks: list = []
     if fail_first:
         tasks.append(
             {
@@ -135,7 +140,9 @@ def play(path, out_dir, serial=None, fail_first=None):
     tasks += [
         {
             "name": "Provision",
-            "block": [{"name": "The role", "ansible.builtin.include_role": {"name": ROLE}}],
+            "block": [
+                {"name": "The role", "ansible.builtin.include_role": {"name": ROLE}}
+            ],
             "rescue": [
                 {
                     "name": "Keep the failure",
@@ -160,7 +167,7 @@ def play(path, out_dir, serial=None, fail_first=None):
             },
         },
     ]
-    spec = {
+    spec: dict = {
         "name": "Every host its Voice channels",
         "hosts": "all",
         "gather_facts": False,
@@ -257,7 +264,9 @@ def outcomes(request, tmp_path_factory):
     "scenario",
     ["all hosts", "--limit team-a", "serial 1, twice", "team-b failed before the role"],
 )
-def test_no_run_deletes_or_recreates_what_another_inventory_host_lists(outcomes, scenario):
+def test_no_run_deletes_or_recreates_what_another_inventory_host_lists(
+    outcomes, scenario
+):
     check, found = outcomes
     got = found[scenario]
     for run in got["runs"]:
@@ -278,7 +287,9 @@ def test_no_run_deletes_or_recreates_what_another_inventory_host_lists(outcomes,
         rows = result["provisioned"]
         deleted = [r["phone_number_id"] for r in rows if r["action"] == "delete"]
         assert deleted in ([], [EXTRA_ID]), rows
-        assert all(r["channel_status"] == "active" for r in rows if r["state"] == "present")
+        assert all(
+            r["channel_status"] == "active" for r in rows if r["state"] == "present"
+        )
     if scenario == "--limit team-a":
         assert sorted(got["results"]) == ["team-a"]
     if scenario.startswith("team-b failed"):
@@ -292,14 +303,14 @@ def test_hosts_with_their_own_access_keys_stop_before_any_write_naming_the_setti
     got = found["per-host access keys"]
     (run,) = got["runs"]
     assert got["stats"]["total"] == 0, run
-    message = (
-        "voice_channels_access_key differs between team-a and team-b. Give those hosts the same value"
-    )
+    message = "voice_channels_access_key differs between team-a and team-b. Give those hosts the same value"
     assert message in run.stdout, run.stdout
     assert "Nothing was changed" in run.stdout
     # Every host stops there: the module task never ran.
     assert MODULE_TASK not in run.stdout
-    assert all(r["failure"] and r["provisioned"] is None for r in got["results"].values())
+    assert all(
+        r["failure"] and r["provisioned"] is None for r in got["results"].values()
+    )
     for key in SECRET_KEYS.values():
         assert key not in run.stdout + run.stderr
 
@@ -349,18 +360,22 @@ def test_a_number_two_hosts_list_is_created_once_and_each_host_gets_its_own_rows
     assert got["stats"]["writes_applied"] == 5, got["stats"]
     # The role shows each new connector's number and channel id.
     for row in got["results"]["voice-a"]["provisioned"]:
-        assert "%s (workspace %s): new Voice channel %s" % (
-            row["phone_number"],
-            row["workspace_id"],
-            row["channel_id"],
-        ) in run.stdout
+        assert (
+            "%s (workspace %s): new Voice channel %s"
+            % (
+                row["phone_number"],
+                row["workspace_id"],
+                row["channel_id"],
+            )
+            in run.stdout
+        )
 
 
 def test_hosts_whose_entries_conflict_fail_before_any_write(outcomes):
     dummy, found = outcomes
     got = found["conflicting entries"]
     (run,) = got["runs"]
-    assert got["stats"]["writes"] == 0, got["stats"]
+    assert got["stats"]["writes"] == 0, (got["stats"], run)
     msg = got["results"]["voice-a"]["failure"]["msg"]
     assert msg.startswith("nothing was changed: "), msg
     assert (

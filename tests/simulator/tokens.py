@@ -55,10 +55,10 @@ def decode_token(resource, token, style="simple"):
             return None
         return int(seq)
     try:
-        raw = base64.b64decode(token, validate=True)
+        decoded = base64.b64decode(token, validate=True)
     except (binascii.Error, ValueError):
         return None
-    seq = _bird_position(raw) if style == "bird" else _binary_position(raw)
+    seq = _bird_position(decoded) if style == "bird" else _binary_position(decoded)
     # Only the exact token of that position and resource is one of ours.
     if seq is None or _standard_token(resource, seq, style) != token:
         return None

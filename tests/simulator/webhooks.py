@@ -242,7 +242,7 @@ class Subscriptions:
             subscription = ws["subscriptions"].get(item_id)
             if subscription is None:
                 return error(404, f"webhook subscription {item_id} not found")
-            details = {}
+            details: dict = {}
             _check(body, PATCH_PROPERTIES, subscription["service"], details)
             if details:
                 return error(422, "the request body is not valid", details)

@@ -43,8 +43,8 @@ class Listener:
     """A local HTTP listener that records every request and answers the statuses queued (then 204)."""
 
     def __init__(self):
-        self.received = []
-        self.statuses = []
+        self.received: list = []
+        self.statuses: list = []
         self.hold = threading.Event()
         self.hold.set()
         listener = self
