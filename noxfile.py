@@ -373,21 +373,41 @@ def workflows(session: nox.Session) -> None:
     )
 
 
-# --- the Event-Driven Ansible event source ------------------------------------
+# --- Event-Driven Ansible: the event source, the rulebook, end to end ----------
+
+
+def _java_home() -> str | None:
+    """JAVA_HOME of the java on PATH (ansible-rulebook's drools-jpy needs it), or None without java."""
+    java = shutil.which("java")
+    if not java:
+        return None
+    return os.path.dirname(os.path.dirname(os.path.realpath(java)))
 
 
 @nox.session(python="3.12", default=False)
 def eda(session: nox.Session) -> None:
-    """pytest: tests/eda, the bird_webhook event source (extensions/eda) as ansible-rulebook runs it"""
+    """pytest: tests/eda, the bird_webhook event source and the rulebook end to end with the real ansible-rulebook"""
     # PyYAML: the test that reads the source's DOCUMENTATION and EXAMPLES.
+    # ansible-rulebook (drools-jpy) needs a Java 17 runtime at run time
+    # (Debian: openjdk-17-jre-headless); the end-to-end test fails saying so
+    # when there is none.
     session.install(
         *("aiohttp", "pytest", "pytest-asyncio", "cryptography", "PyYAML"),
+        *("ansible-core", "requests", "ansible-rulebook"),
         *("-c", CONSTRAINTS),
     )
+    collections = _link_collection()
+    env = {
+        "PYTHONPATH": str(collections),
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),
+    }
+    java_home = os.environ.get("JAVA_HOME") or _java_home()
+    if java_home:
+        env["JAVA_HOME"] = java_home
     # The loop scope set: pytest-asyncio warns when it is left to its default.
     pytest_options = ["-o", "asyncio_default_fixture_loop_scope=function"]
     args = session.posargs or ["tests/eda", "-q"]
-    session.run("python", "-m", "pytest", *pytest_options, *args)
+    session.run("python", "-m", "pytest", *pytest_options, *args, env=env)
 
 
 # Allow to run the noxfile with `python noxfile.py`.
