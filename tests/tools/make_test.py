@@ -190,6 +190,11 @@ def stages() -> list[Stage]:
         ),
         Stage("ansible-lint", ["ansible-lint"], "ansible-lint --profile production"),
         Stage(
+            "eda",
+            ["eda"],
+            "tests/eda: the webhook source, the rulebook end to end (ansible-rulebook, Java 17)",
+        ),
+        Stage(
             "checks",
             ["extra-checks", "license-check", "changelog", "workflows"],
             "action group, unwanted files, characters, REUSE, changelog, workflow schema",
