@@ -61,33 +61,33 @@ def render_capabilities(capabilities, fmt, voice_status="active"):
     directions = voice_directions(capabilities)
     others = [cap for cap in capabilities if cap not in VOICE_TOKENS]
     if fmt == "dict":
-        result = {"sms": False, "voice": False, "mms": False}
-        result.update({cap: True for cap in others})
-        result["voice"] = any(directions or ())
-        return result
+        flags = {"sms": False, "voice": False, "mms": False}
+        flags.update({cap: True for cap in others})
+        flags["voice"] = any(directions or ())
+        return flags
     if fmt == "string":
         # A missing direction has no token; "voice-none" has none at all.
-        names = {f"{cap}-{way}" for cap in others for way in ("inbound", "outbound")}
-        names.update(
+        tokens = {f"{cap}-{way}" for cap in others for way in ("inbound", "outbound")}
+        tokens.update(
             f"voice-{way}"
             for way, present in zip(("inbound", "outbound"), directions or ())
             if present
         )
-        return ",".join(sorted(names))
+        return ",".join(sorted(tokens))
     if fmt == "objects":
         # The long-code shape: voice and sms are always there, both directions false when the number lacks them;
         # a voice token without a direction makes that direction null.
         names = ["voice", "sms"] + [cap for cap in others if cap != "sms"]
-        result = {
+        objects: dict = {
             name: {"inbound": name in others, "outbound": name in others}
             for name in names
         }
         if directions is not None:
-            result["voice"] = {
+            objects["voice"] = {
                 "inbound": True if directions[0] else None,
                 "outbound": True if directions[1] else None,
             }
-        return result
+        return objects
     if fmt == "endpoint":
         items = []
         if directions is not None:
