@@ -17,10 +17,8 @@ options:
     type: str
   api_url:
     description:
-      - Base URL of the Bird API.
-      - If not set, the value of the E(BIRD_API_URL) environment variable is used, else V(https://api.bird.com).
-      - Only C(https://) and C(http://) URLs are accepted; plain C(http://) gives a warning because the key
-        travels unencrypted.
+      - Base URL of the Bird API. If not set, the value of the E(BIRD_API_URL) environment variable is used, else
+        V(https://api.bird.com). Plain C(http://) gives a warning, as the key would travel unencrypted.
     type: str
   validate_certs:
     description:
@@ -30,9 +28,8 @@ options:
     default: true
   ca_path:
     description:
-      - Path of a PEM CA bundle used to verify the TLS certificate of O(api_url), for example a
-        corporate proxy's or a test endpoint's CA.
-      - If not set, the CA bundle of C(requests) (or E(REQUESTS_CA_BUNDLE)) is used.
+      - Path of a PEM CA bundle to verify the TLS certificate of O(api_url) (a corporate proxy's, say). If not
+        set, the CA bundle of C(requests) (or E(REQUESTS_CA_BUNDLE)) is used.
     type: path
   timeout:
     description:
@@ -41,11 +38,9 @@ options:
     default: 30
   retries:
     description:
-      - How many times a failed request is retried, with capped and jittered exponential backoff that honours
-        C(Retry-After) when Bird sends it.
-      - Reads are retried after HTTP 429, 5xx, timeouts and connection errors. A create is re-sent only after
-        HTTP 429, which Bird documents as not processed; after any other failure that may have applied it, the
-        module looks the connector up before it tries again.
+      - How many times a failed request is retried, with jittered backoff honouring C(Retry-After). Reads are
+        retried after HTTP 429, 5xx and connection errors; a write only after HTTP 429 (not processed), else
+        what it may have made is looked for first.
     type: int
     default: 5
 notes:
