@@ -252,9 +252,8 @@ def one_active_channel(sim, phone_number_id: str, other_than: str | None = None)
     return None
 
 
-def test_a_signed_event_in_a_voice_channel_out(
-    tmp_path,
-):  # pylint: disable=too-many-locals,too-many-statements
+def test_a_signed_event_in_a_voice_channel_out(tmp_path):
+    # pylint: disable=too-many-locals,too-many-statements
     env_java = java_home()
     rulebook_bin = ansible_rulebook()
     port = free_port()
