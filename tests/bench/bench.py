@@ -6,8 +6,8 @@
 Against the bundled simulator (Bird's limits: 50 GET/s and 500 POST/s per workspace; a channel is
 active 1 s after its connector's create), for each ansible-core install and each latency:
 
-- 10 workspaces x 100 numbers on ``localhost``, the numbers read from a JSON file by a lookup: the
-  role fresh (no connectors) and converged; its floor, the ping play (``floor``: one
+- 10 workspaces x 100 numbers on ``localhost`` (a host variable read from a JSON file by a lookup):
+  the role fresh (no connectors) and converged; its floor, the floor play (one
   ``ansible.builtin.ping`` carrying the same numbers in and back) plus the ideal client (floor.py)
   doing the same job in the same simulator state;
 - hosts as workspaces: an inventory of 100 hosts, each with one workspace of 10 numbers, converged,
@@ -15,9 +15,9 @@ active 1 s after its connector's create), for each ansible-core install and each
   per host, one ``run_once`` ping carrying every host's numbers, a ``set_fact`` per host) plus the
   ideal client.
 
-Then, with the newest install: the numbers as YAML in the inventory instead of the lookup, the time from
-a channel becoming active to the result of a single-number ``bird_voice_connector`` task, and with
-``--scale`` the time per number at 10,000 numbers beside 1,000. See docs/performance.md.
+Then, with the newest install: the numbers as YAML in the inventory instead of the lookup, the
+time from a channel becoming active to the result of a single-number ``bird_voice_connector`` task,
+and with ``--scale`` the time per number at 10,000 numbers beside 1,000. See docs/performance.md.
 
     python tests/bench/bench.py --scale     # what make bench runs (both installs)
     python tests/bench/bench.py --quick     # the newest install, 20 ms, one run of each
@@ -36,9 +36,10 @@ import tempfile
 import time
 
 import floor  # pylint: disable=import-error
-import playbooks  # pylint: disable=import-error
 import report  # pylint: disable=import-error
 import sim  # pylint: disable=import-error
+
+import playbooks  # pylint: disable=import-error
 
 ROOT = playbooks.ROOT
 # The installs make bench measures: the oldest core the collection supports, in a venv made here
@@ -97,7 +98,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--scale",
         action="store_true",
-        help="also 10,000 numbers beside 1,000 (about 30 s)",
+        help="also 10,000 numbers beside 1,000 (about a minute)",
     )
     parser.add_argument(
         "--quick",
