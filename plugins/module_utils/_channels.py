@@ -90,6 +90,9 @@ class Channels:
             connector = channel.get("connectorId")
             if isinstance(connector, str) and connector:
                 self.by_connector[connector] = channel
+        # Whether every channel names its connector: then a connector whose channel is not listed
+        # has none yet, and need not be read to learn its channel id.
+        self.name_connectors = len(self.by_connector) == len(self.by_id)
 
     def of(self, connector_id, channel_id=None):
         """The channel of a connector (by its channel id, else by the channel's connectorId), or None."""

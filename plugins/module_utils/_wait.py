@@ -8,8 +8,9 @@ Installation is asynchronous: after the create, Bird assigns the channel, which 
 ``pending``/``setting-up`` to ``active`` or ends ``failed``. :func:`await_channels` reads,
 per workspace with connectors still waiting, the channels list (one read, whatever the
 number of connectors), with the ``CHANNEL_POLL`` backoff (every 0.1 s at first, then less
-often) counted from the start of one poll to the start of the next. A connector whose
-channel the list does not name yet, and whose channel id is not known, is read on its own.
+often) counted from the start of one poll to the start of the next. Channels name their
+connector (``connectorId``); only where the list holds channels that do not is a connector
+whose channel id is not known yet read on its own.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
@@ -67,10 +68,17 @@ def await_channels(client, outcomes, deadline, executor, sleep, clock, template_
         # Polled at least once, even when the creates used up wait_timeout (429s, Retry-After):
         # a channel that became active meanwhile is reported, not a timeout.
         if poll and deadline.passed():
+            # A connector with no channel listed is read once, to tell one deleted meanwhile
+            # from one whose channel is late.
+            unlisted = [o for o in waiting if o.channel is None]
+            executor.map(
+                lambda o: _reread(client, o.step.workspace_id, o, None), unlisted
+            )
             for outcome in waiting:
-                outcome.failure = Failure(
-                    outcome.step.prefix + _timeout(outcome, deadline)
-                )
+                if outcome.failure is None:
+                    outcome.failure = Failure(
+                        outcome.step.prefix + _timeout(outcome, deadline)
+                    )
             return warnings
         poll += 1
         pause = CHANNEL_POLL.delay(poll)
@@ -115,7 +123,7 @@ def _poll(client, workspace_id, platform, outcomes, executor):
         channel = channels.of(connector_id(connector), connector_channel_id(connector))
         if channel is not None:
             outcome.channel = channel
-        elif connector_channel_id(connector) is None:
+        elif connector_channel_id(connector) is None and not channels.name_connectors:
             unnamed.append(outcome)
     executor.map(lambda o: _reread(client, workspace_id, o, channels), unnamed)
 
@@ -137,9 +145,10 @@ def _reread(client, workspace_id, outcome, channels):
         return
     if connector_channel_id(connector):
         outcome.connector = connector
-        outcome.channel = channels.of(
-            connector_id(connector), connector_channel_id(connector)
-        )
+        if channels is not None:
+            outcome.channel = channels.of(
+                connector_id(connector), connector_channel_id(connector)
+            )
 
 
 def _conclude(outcome):

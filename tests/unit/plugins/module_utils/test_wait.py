@@ -88,14 +88,51 @@ def test_polls_are_spaced_from_start_to_start_however_long_a_read_takes(read_sec
     failure = report.outcomes[0].failure.message
     assert "Bird listed no channel for it within 2 seconds" in failure
     # The first pause follows the create; each later one is the policy's interval less the poll
-    # before it (the channels list and a GET of the connector), never below zero.
-    poll = 2 * read_seconds
+    # before it (the channels list: while every listed channel names its connector, a connector
+    # with no channel listed is not read on its own), never below zero.
+    poll = read_seconds
     expected = [CHANNEL_POLL.delay(1)] + [
         max(0.0, CHANNEL_POLL.delay(n) - poll) for n in range(2, len(pauses) + 1)
     ]
     assert pauses[:-1] == pytest.approx(expected[:-1])
     # The last pause is cut short by the deadline, as every pause may be.
     assert pauses[-1] <= expected[-1] + 1e-9
+
+
+def test_channels_that_do_not_name_their_connector_are_found_through_the_connector():
+    """Channels document ``connectorId``; were it missing, each connector still waiting is read
+    on its own for its channel id. While every listed channel names its connector, none is.
+    """
+    sim = simulator(channel_delay=0.5)
+    bird = client(sim)
+    send = bird.request
+    reads = []
+
+    def without_connector_ids(method, path, *args, **kwargs):
+        response = send(method, path, *args, **kwargs)
+        reads.append((method, path))
+        if path.endswith("/channels"):
+            for channel in response.body["results"]:
+                channel.pop("connectorId")
+        return response
+
+    numbers = [{"phone_number_id": N101}, {"phone_number_id": N102}]
+    bird.request = without_connector_ids
+    report = run(bird, one(WS1, numbers), sleep=time.sleep)
+    assert not report.failed and all(o.channel_id for o in report.outcomes)
+    connector_reads = [p for m, p in reads if m == "GET" and "/connectors/" in p]
+    assert len(connector_reads) >= 2
+
+    sim = simulator(channel_delay=0.5)
+    bird = client(sim)
+    send = bird.request
+    reads.clear()
+    bird.request = lambda method, path, *a, **k: reads.append((method, path)) or send(
+        method, path, *a, **k
+    )
+    report = run(bird, one(WS1, numbers), sleep=time.sleep)
+    assert not report.failed and all(o.channel_id for o in report.outcomes)
+    assert not [p for m, p in reads if m == "GET" and "/connectors/" in p]
 
 
 @pytest.mark.parametrize("options", [dict(wait=False), dict(wait_timeout=0)])
@@ -132,16 +169,15 @@ def test_a_read_failure_while_waiting_is_reported_as_such():
     sim.add_faults(
         {
             "method": "GET",
-            "path": "/connectors",
+            "path": "/channels",
             "kind": "status",
             "status": 503,
-            "skip": 1,
         }
     )
     report = execute(sim, one(WS1, numbers), retries=1)
     assert len(report.failures) == 3
     for outcome in report.outcomes:
-        assert "while waiting for its channel" in outcome.failure.message
+        assert "while waiting for the channel of connector" in outcome.failure.message
         assert "HTTP 503" in outcome.failure.message and outcome.changed
         assert outcome.failure.api_error.status == 503
 
