@@ -76,7 +76,8 @@ def requests_table(results):
     """Requests per workspace of each run against the simulator, the role's beside the ideal client's."""
     lines = []
     for core, latency, runs in _blocks(results):
-        for name, (role, dummy, ideal, dummy) in TARGETS.items():
+        for name, runs_of in TARGETS.items():
+            role, ideal = runs_of[0], runs_of[2]
             for who, key in (("role", role), ("ideal client", ideal)):
                 counts = runs[key]["counts"]
                 lines.append(
