@@ -35,16 +35,12 @@ EXPECTED_CREATES = 5
 
 
 def channel_ids(value):
-    """Every non-null ``channel_id`` anywhere in ``value`` (dicts and lists, recursively, and the rows
-    that a ``results_json`` text holds: the role asks its module for them in that form).
-    """
+    """Every non-null ``channel_id`` anywhere in ``value`` (dicts and lists, recursively)."""
     found = []
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "channel_id" and item is not None:
                 found.append(item)
-            elif key == "results_json" and isinstance(item, str):
-                found.extend(channel_ids(json.loads(item)))
             else:
                 found.extend(channel_ids(item))
     elif isinstance(value, list):

@@ -126,22 +126,8 @@ def playbook(path, env, *extra_args):
     return run([ANSIBLE_PLAYBOOK, path] + list(extra_args), env)
 
 
-def with_rows(result):
-    """``result`` with its rows as ``results``: the role asks its module for them as one JSON text,
-    ``results_json`` (``results_format: json``), which is parsed here. Anything else is returned as it is.
-    """
-    if (
-        isinstance(result, dict)
-        and "results" not in result
-        and isinstance(result.get("results_json"), str)
-    ):
-        result = dict(result, results=json.loads(result["results_json"]))
-    return result
-
-
 class Run:
-    """One finished ansible process: return code, outputs, and the JSON result it saved (or parsed),
-    a role's module result with its rows parsed (``with_rows``)."""
+    """One finished ansible process: return code, outputs, and the JSON result it saved (or parsed)."""
 
     def __init__(self, proc, result=None, out_file=None, seconds=0.0):
         self.rc = proc.returncode
@@ -154,7 +140,7 @@ class Run:
             with open(out_file, encoding="utf-8") as handle:
                 self.file_text = handle.read()
             try:
-                result = with_rows(json.loads(self.file_text))
+                result = json.loads(self.file_text)
             except ValueError:
                 result = None
         self.result = result

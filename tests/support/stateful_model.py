@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import json
 
-from ansible_collections.bird.engagements.tests.support import ansible_runs as runs
 from ansible_collections.bird.engagements.tests.support.simulators import (
     SMS_ONLY,
     VOICE_SLUG,
@@ -217,7 +216,7 @@ def single_outcome(result, printed, entry):
 
 
 def batch_outcome(kind, result, texts):
-    result = runs.with_rows(result) if isinstance(result, dict) else {}
+    result = result if isinstance(result, dict) else {}
     return Outcome(
         kind,
         bool(result.get("failed")),
