@@ -5,9 +5,7 @@
 """Voice channels and their status. Internal.
 
 A connector's channel id alone does not make a working channel: Bird documents a channel
-status, ``active | pending | setting-up | failed | inactive | deleted | warning``, and may
-add values. :func:`verdict` says what each means for a run; :class:`Channels` indexes a
-workspace's channels (one list read, filtered to the platform) by id and by connector.
+status, and may add values. :func:`verdict` says what each means for a run.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
@@ -137,35 +135,21 @@ def check_channels(client, plan, channels, platform, pmap):
         step.channel = channel
     for step in adopted:
         channel_id = connector_channel_id(step.before) or (step.channel or {}).get("id")
+        named = (step.given, connector_id(step.before), channel_id)
+        status = channel_status(step.channel)
         if channel_id and step.channel is None:
             problem = (
                 "number %s: connector %s names Voice channel %s, which Bird does not know (HTTP 404)"
-                % (step.given, connector_id(step.before), channel_id)
+                % named
             )
-        elif step.channel is None or verdict(channel_status(step.channel)) in (
-            USABLE,
-            NOT_YET,
-        ):
+        elif step.channel is None or verdict(status) in (USABLE, NOT_YET):
             continue
-        elif verdict(channel_status(step.channel)) == DEGRADED:
-            plan.warnings.append(
-                step.prefix
-                + degraded_warning(
-                    step.given,
-                    connector_id(step.before),
-                    channel_id,
-                    channel_status(step.channel),
-                )
-            )
+        elif verdict(status) == DEGRADED:
+            plan.warnings.append(step.prefix + degraded_warning(*named, status))
             continue
         else:
-            problem = describe(
-                step.given,
-                connector_id(step.before),
-                channel_id,
-                channel_status(step.channel),
-            )
-        if plan.group.replace_failed:
+            problem = describe(*named, status)
+        if plan.group.options.replace_failed:
             step.action = REPLACE
         else:
             step.fail("%s: %s" % (problem, BROKEN_HINT))

@@ -4,24 +4,16 @@
 
 """Creating Voice connectors, looking before ever sending a create twice, and deleting them. Internal.
 
-A create attempt ends in one of four ways (:func:`attempt_create`):
+A create attempt (:func:`attempt_create`) ends ``CREATED``, ``DUPLICATE`` (a 409 or 422: the
+connector exists, or for a 422 perhaps a validation error), ``REFUSED`` (the entry fails with
+Bird's words) or ``UNCERTAIN`` (a 5xx, a lost connection, a timeout: it may have been applied).
 
-- ``CREATED``: Bird answered 2xx (with the connector, or without a usable one);
-- ``DUPLICATE``: a 409 or 422, Bird's refusal of a connector that exists (someone else
-  installed it meanwhile, or an earlier attempt of ours did), or for a 422 perhaps a
-  validation error;
-- ``REFUSED``: Bird refused it for another reason: the entry fails with Bird's words;
-- ``UNCERTAIN``: it failed in a way that does not tell whether it was applied
-  (a 5xx, a lost connection, a timeout).
-
-:class:`Creator` sends the creates of every workspace, then handles what is left in
-rounds: one re-read of each workspace's connectors per round (not one per entry),
-looking for the connectors Bird says exist or may have created, until each is found,
-refused, or ``wait_timeout`` runs out (installation is asynchronous, and Bird may list a
-new connector some seconds late). An uncertain create is sent again, at most ``retries``
-times, only after its connector has not been listed for ``LATE_LISTING_SECONDS``: whether
-Bird refuses a second connector on a number is unverified, so a create that Bird applied
-and lists later than that could still end up twice.
+:class:`Creator` then re-reads each workspace's connectors once per round (not once per entry)
+until each connector Bird says exists, or may have created, is found, refused, or
+``wait_timeout`` runs out: installation is asynchronous, and Bird may list a new connector some
+seconds late. An uncertain create is sent again, at most ``retries`` times, only after its
+connector has not been listed for ``LATE_LISTING_SECONDS``: whether Bird refuses a second
+connector on a number is unverified, so one that Bird lists later than that could end up twice.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import LOOKUP
@@ -87,12 +79,10 @@ def create_body(step, template_ref):
 
 def attempt_create(client, step, template_ref):
     """Send one create: ``(kind, connector or None, error or None)``."""
+    path = workspace_path(step.workspace_id, "connectors")
     try:
         response = client.request(
-            "POST",
-            workspace_path(step.workspace_id, "connectors"),
-            body=create_body(step, template_ref),
-            retry=RETRY_CREATE,
+            "POST", path, body=create_body(step, template_ref), retry=RETRY_CREATE
         )
     except BirdAPIError as err:
         if err.status in DUPLICATE_STATUSES:
@@ -111,7 +101,7 @@ def attempt_create(client, step, template_ref):
         BirdAPIError(
             "Bird answered HTTP %s without a connector id" % response.status,
             method="POST",
-            path=workspace_path(step.workspace_id, "connectors"),
+            path=path,
             request_id=response.request_id,
         ),
     )
@@ -132,6 +122,10 @@ class Pending:
         # Whether an attempt of ours may have been applied: a connector found later may then be
         # ours, and "changed" must not be denied.
         self.maybe_ours = False
+
+    def settle(self, connector=None, failure=None):
+        self.outcome.changed = self.outcome.changed or self.maybe_ours
+        self.outcome.settle(connector, failure)
 
 
 class Creator:
@@ -207,17 +201,15 @@ class Creator:
                 ]
                 chosen = the_connector(found, self.template_ref)
                 if chosen is not None:
-                    outcome = item.outcome
-                    outcome.changed = outcome.changed or item.maybe_ours
-                    outcome.settle(chosen)
+                    item.settle(chosen)
                 elif found:
                     item.outcome.settle(
                         failure=Failure(
                             "%smore than one connector now exists for number %s: %s"
                             % (
-                                item.outcome.step.prefix,
-                                item.outcome.step.given,
-                                ", ".join(sorted(connector_id(c) for c in found)),
+                                step.prefix,
+                                step.given,
+                                ", ".join(sorted(map(connector_id, found))),
                             )
                         )
                     )
@@ -255,14 +247,13 @@ class Creator:
 
     def _unknown(self, item, error):
         # The look failed: say so, and report a change rather than deny one.
-        outcome = item.outcome
-        outcome.changed = outcome.changed or item.maybe_ours
         cause = " (after: %s)" % item.error if item.error is not None else ""
-        outcome.settle(
+        item.settle(
             failure=Failure.from_api(
                 error,
                 "%scould not check whether the create was applied%s; run again: a run looks for "
-                "the connector before it creates one: " % (outcome.step.prefix, cause),
+                "the connector before it creates one: "
+                % (item.outcome.step.prefix, cause),
             )
         )
 
@@ -275,19 +266,16 @@ class Creator:
                 % (step.given, item.error)
             )
             outcome.settle(failure=Failure(step.prefix + message, api_error=item.error))
-        elif item.kind == DUPLICATE and says_it_exists(item.error):
+            return
+        # Else a duplicate whose connector did not show (a 422 that did not say the connector
+        # exists needs no hint: Bird's words stand), or an uncertain create out of retries.
+        if item.kind == DUPLICATE and says_it_exists(item.error):
             item.error.hint = (
                 "Bird says the connector exists, but no %s connector is listed for number %s within "
                 "wait_timeout: look for a connector of another platform or template on this number"
                 % (self.slug, step.given)
             )
-            outcome.changed = outcome.changed or item.maybe_ours
-            outcome.settle(failure=Failure.from_api(item.error, about(step)))
-        else:
-            # A 422 that did not say the connector exists and whose connector did not show,
-            # or an uncertain create out of retries.
-            outcome.changed = outcome.changed or item.maybe_ours
-            outcome.settle(failure=Failure.from_api(item.error, about(step)))
+        item.settle(failure=Failure.from_api(item.error, about(step)))
 
 
 def delete(client, outcome):

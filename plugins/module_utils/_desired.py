@@ -4,14 +4,10 @@
 
 """The desired state, as the user wrote it: immutable, and checked before any request. Internal.
 
-- :class:`NumberSpec`: one listed number that should (or should not) have a Voice connector;
-- :class:`WorkspaceSpec`: a block of ``workspaces``: a workspace's numbers and options;
-- :class:`Request`: every block, plus the run's options.
-
 :func:`check_request` finds every input problem at once and names each by its field
 (``workspaces[0].numbers[3].phone_number``). :func:`group_workspaces` merges the blocks
-that name the same workspace: several blocks (say, one per team) may list one number if
-they agree on it; one block listing a number twice is a mistake.
+(:class:`WorkspaceSpec`) that name one workspace: several blocks (say, one per team) may list
+one number if they agree on it; one block listing a number twice is a mistake.
 """
 
 from collections import namedtuple
@@ -39,15 +35,6 @@ DEFAULT_MAX_DELETIONS = 10
 
 # What two listings of one number must agree on.
 SETTINGS = ("state", "name", "conversational")
-# What the blocks naming one workspace must agree on.
-WORKSPACE_SETTINGS = (
-    "exclusive",
-    "all_voice_numbers",
-    "max_deletions",
-    "reads_per_second",
-    "writes_per_second",
-    "replace_failed",
-)
 
 
 class NumberSpec(
@@ -80,18 +67,8 @@ class NumberSpec(
 class WorkspaceSpec(
     namedtuple(
         "WorkspaceSpec",
-        [
-            "workspace_id",
-            "numbers",
-            "keep",
-            "label",
-            "exclusive",
-            "all_voice_numbers",
-            "max_deletions",
-            "reads_per_second",
-            "writes_per_second",
-            "replace_failed",
-        ],
+        "workspace_id numbers keep label exclusive all_voice_numbers max_deletions "
+        "reads_per_second writes_per_second replace_failed",
     )
 ):
     """A block: its numbers (NumberSpecs), ``keep`` (``(label, number)`` pairs) and its options."""
@@ -104,6 +81,9 @@ class WorkspaceSpec(
     def settings(self):
         return tuple(getattr(self, name) for name in WORKSPACE_SETTINGS)
 
+
+# What the blocks naming one workspace must agree on: all but the first four fields.
+WORKSPACE_SETTINGS = WorkspaceSpec._fields[4:]
 
 Request = namedtuple(
     "Request", "workspaces template_ref check_mode wait wait_timeout concurrency"
@@ -288,35 +268,13 @@ def check_request(req):
 # -- merging the blocks of one workspace ----------------------------------------------
 
 
-class WorkspaceGroup(
-    namedtuple("WorkspaceGroup", "workspace_id numbers keep settings blocks")
-):
+class WorkspaceGroup(namedtuple("WorkspaceGroup", "workspace_id numbers keep options")):
     """Every block naming one workspace: its distinct numbers (each with the specs that list it),
-    the numbers to keep (a frozenset of ids and E.164 numbers) and the blocks' options.
+    the numbers to keep (a frozenset of ids and E.164 numbers) and ``options``, the first block,
+    whose options every block shares.
     """
 
     __slots__ = ()
-
-    @property
-    def exclusive(self):
-        return self.settings[0]
-
-    @property
-    def all_voice_numbers(self):
-        return self.settings[1]
-
-    @property
-    def max_deletions(self):
-        return self.settings[2]
-
-    @property
-    def rates(self):
-        """``(reads_per_second, writes_per_second)``."""
-        return self.settings[3:5]
-
-    @property
-    def replace_failed(self):
-        return self.settings[5]
 
 
 def listing_conflict(first, other):
@@ -387,9 +345,5 @@ def group_workspaces(req):
                     "%sthe number (%s) is listed absent and also in keep: keep protects it from deletion; "
                     "remove it from one of them" % (spec.prefix, spec.given)
                 )
-        result.append(
-            WorkspaceGroup(
-                workspace_id, tuple(numbers), keep, blocks[0].settings(), tuple(blocks)
-            )
-        )
+        result.append(WorkspaceGroup(workspace_id, tuple(numbers), keep, blocks[0]))
     return result, problems

@@ -4,14 +4,9 @@
 
 """Errors, and keeping the access key out of them. Internal to the collection.
 
-Three kinds of failure exist, and nothing else is raised for an expected problem:
-
-- :class:`InputError`: the user's input cannot work; found before any request.
-- :class:`BirdAPIError`: a call to Bird failed, or Bird answered something the API
-  notes do not allow (a malformed answer). It keeps Bird's HTTP status, ``code``,
-  ``message``, ``details`` and the request id.
-- :class:`Failure`: why one entry failed: a message, and the API error behind it, if
-  any. It is what a report carries per entry.
+Nothing else is raised for an expected problem: :class:`InputError` (input that cannot work,
+found before any request), :class:`BirdAPIError` (a call failed, or Bird's answer was malformed);
+:class:`Failure` is why one entry of a report failed.
 """
 
 import json
@@ -34,7 +29,6 @@ HINTS = {
     429: "Bird rate limited the request and the retries ran out: raise retries or lower concurrency",
     500: "Bird had a server error and the retries ran out: try again later or raise retries",
 }
-
 
 # A redirect is no answer of the API; the client does not follow it.
 REDIRECT_HINT = (
@@ -83,6 +77,17 @@ def _scrub(value, forms):
     if isinstance(value, (list, tuple)):
         return [_scrub(v, forms) for v in value]
     return value
+
+
+def api_fields(error):
+    """The result fields of Bird's answer behind a failure; all None without a :class:`BirdAPIError`."""
+    return dict(
+        status=getattr(error, "status", None),
+        api_code=getattr(error, "code", None),
+        api_message=getattr(error, "api_message", None),
+        api_details=getattr(error, "details", None),
+        request_id=getattr(error, "request_id", None),
+    )
 
 
 class InputError(Exception):
@@ -180,15 +185,7 @@ class Failure:
 
     def result_fields(self):
         """``msg`` plus Bird's status, code, message, details and request id (None when not from Bird)."""
-        error = self.api_error
-        return dict(
-            msg=self.message,
-            status=getattr(error, "status", None),
-            api_code=getattr(error, "code", None),
-            api_message=getattr(error, "api_message", None),
-            api_details=getattr(error, "details", None),
-            request_id=getattr(error, "request_id", None),
-        )
+        return dict(msg=self.message, **api_fields(self.api_error))
 
     def __repr__(self):
         return "Failure(%r)" % self.message

@@ -2,8 +2,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Read-only questions: a workspace's Voice connectors, its numbers, the channel id of a
-number. Used by the info modules and the ``voice_channel_id`` lookup. Internal.
+"""Read-only questions of the info modules and the ``voice_channel_id`` lookup. Internal.
 
 They read a workspace the way the planner does (``_workspace``), so what they report
 is what a run would see.
@@ -36,6 +35,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     E164_RE,
     number_e164,
+    number_id,
     number_voice,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._parallel import serial
@@ -64,25 +64,18 @@ def voice_connectors(
     if connector:
         found = [c for c in found if connector_id(c).lower() == connector.lower()]
     if phone_number or phone_number_id:
-        number_id = phone_number_id.lower() if phone_number_id else None
-        if (
-            phone_number
-            and number_id is None
-            and not voice.for_number(None, phone_number)
-        ):
+        wanted = phone_number_id.lower() if phone_number_id else None
+        if phone_number and wanted is None and not voice.for_number(None, phone_number):
             try:
-                number = NumberBook(client, workspace_id).search(phone_number)
+                wanted = number_id(
+                    NumberBook(client, workspace_id).search(phone_number)
+                )
             except AmbiguousNumber as err:
                 raise InputError([str(err)]) from err
-            number_id = (
-                number["id"].lower()
-                if number and isinstance(number.get("id"), str)
-                else None
-            )
-        elif number_id and not phone_number and voice.by_e164_only:
+        elif wanted and not phone_number and voice.by_e164_only:
             # Connectors known by their channel's number alone: the id's E.164 form finds them.
-            phone_number = number_e164(NumberBook(client, workspace_id).get(number_id))
-        matching = voice.for_number(number_id, phone_number)
+            phone_number = number_e164(NumberBook(client, workspace_id).get(wanted))
+        matching = voice.for_number(wanted, phone_number)
         found = [c for c in found if c in matching]
     channels = None
     if channel_status and found:
@@ -141,15 +134,9 @@ def numbers(client, workspace_id, phone_number=None, voice=None, pmap=serial):
     """
     book = NumberBook(client, workspace_id)
     found = book.matching(phone_number) if phone_number else book.all()
-    unknown = [
-        n for n in found if number_voice(n) is None and isinstance(n.get("id"), str)
-    ]
-    detailed = dict(
-        zip([id(n) for n in unknown], pmap(lambda n: book.get(n["id"]) or n, unknown))
-    )
     rows = []
-    for number in found:
-        said = number_voice(detailed.get(id(number), number))
+    for number, detail in zip(found, book.detailed(found, pmap)):
+        said = number_voice(detail)
         if voice is not None and said is not voice:
             continue
         rows.append(
@@ -189,32 +176,21 @@ def channel_ids(client, workspace_id, terms, template_ref, pmap=serial):
     channels = voice.channels or read_channels(client, workspace_id, slug)
     found, warnings = [], []
     for term in terms:
-        number_id = term.lower() if not term.startswith("+") else None
+        e164 = term if term.startswith("+") else None
         number = resolved.get(("e164", term))
         if isinstance(number, AmbiguousNumber):
             problems.append(str(number))
             continue
-        if isinstance(number, dict) and isinstance(number.get("id"), str):
-            number_id = number["id"].lower()
-        connectors = voice.for_number(number_id, term if term.startswith("+") else None)
+        connectors = voice.for_number(
+            number_id(number) or (None if e164 else term.lower()), e164
+        )
         chosen = the_connector(connectors, template_ref)
         if chosen is None:
             problems.append(
-                "%s has %s in workspace %s%s"
-                % (
-                    term,
-                    (
-                        "more than one Voice connector"
-                        if connectors
-                        else "no Voice connector"
-                    ),
-                    workspace_id,
-                    (
-                        ": " + ", ".join(sorted(connector_id(c) for c in connectors))
-                        if connectors
-                        else ""
-                    ),
-                )
+                "%s has more than one Voice connector in workspace %s: %s"
+                % (term, workspace_id, ", ".join(sorted(map(connector_id, connectors))))
+                if connectors
+                else "%s has no Voice connector in workspace %s" % (term, workspace_id)
             )
             continue
         channel = channels.of(connector_id(chosen), connector_channel_id(chosen))

@@ -26,6 +26,7 @@ from ansible_collections.bird.engagements.plugins.module_utils._desired import (
 from ansible_collections.bird.engagements.plugins.module_utils._errors import (
     BirdAPIError,
     InputError,
+    api_fields,
     scrub_secret,
     secret_forms,
 )
@@ -128,12 +129,10 @@ class BirdModule(AnsibleModule):
         if errors:
             self.fail_json(msg="; ".join(errors))
 
-    def ask(self, question, *args, **kwargs):
-        """Run a read-only question (``_info``) with the client; its failure fails the module."""
-        client = self.client(DEFAULT_CONCURRENCY)
+    def call(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)``; an API error, an input error or a bug fails the module."""
         try:
-            with Executor(DEFAULT_CONCURRENCY) as executor:
-                return question(client, *args, pmap=executor, **kwargs)
+            return func(*args, **kwargs)
         except BirdAPIError as err:
             self.fail_api(err)
         except InputError as err:
@@ -142,6 +141,12 @@ class BirdModule(AnsibleModule):
         except Exception as err:
             self.fail_unexpected(err)
         return None  # not reached: fail_json exits
+
+    def ask(self, question, *args, **kwargs):
+        """Run a read-only question (``_info``) with the client; its failure fails the module."""
+        client = self.client(DEFAULT_CONCURRENCY)
+        with Executor(DEFAULT_CONCURRENCY) as executor:
+            return self.call(question, client, *args, pmap=executor, **kwargs)
 
     def fail_unexpected(self, error):
         """Fail on a bug (an exception no layer expected): its type, text and traceback, scrubbed."""
@@ -152,29 +157,12 @@ class BirdModule(AnsibleModule):
 
     def fail_api(self, error):
         """Fail with an API error: what happened, what to do, Bird's words and request id, nothing secret."""
-        self.fail_json(
-            msg=self.scrub(str(error)),
-            **self.scrub(
-                dict(
-                    status=error.status,
-                    api_code=error.code,
-                    api_message=error.api_message,
-                    api_details=error.details,
-                    request_id=error.request_id,
-                )
-            )
-        )
+        self.fail_json(msg=self.scrub(str(error)), **self.scrub(api_fields(error)))
 
     def run_request(self, req, single=False):
         """Run a write request through the service and exit with its report."""
         client = self.client(req.concurrency)
-        try:
-            report = run(client, req)
-        except BirdAPIError as err:
-            self.fail_api(err)
-        # pylint: disable-next=broad-exception-caught  # a bug: say so, never with the key
-        except Exception as err:
-            self.fail_unexpected(err)
+        report = self.call(run, client, req)
         for warning in report.warnings[:MAX_WARNINGS]:
             self.warn(self.scrub(warning))
         if len(report.warnings) > MAX_WARNINGS:

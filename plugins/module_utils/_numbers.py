@@ -47,6 +47,12 @@ def number_e164(number):
     return None
 
 
+def number_id(number):
+    """The id of a number object, lower case, or None."""
+    value = number.get("id") if isinstance(number, dict) else None
+    return value.lower() if isinstance(value, str) and value else None
+
+
 def _says(value):
     """What one capability value says about being usable: True, False or None."""
     if isinstance(value, bool):

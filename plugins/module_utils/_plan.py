@@ -4,13 +4,9 @@
 
 """Planning: read each workspace once and decide, for every number, what to do. Internal.
 
-Nothing here writes. Each number gets a :class:`~._steps.Step`: create its connector, delete
-it, replace it (its channel failed, and ``replace_failed`` asks for it), or nothing; or a
-:class:`Failure` saying why it cannot be carried out. Steps come from the listed numbers,
-from ``all_voice_numbers`` (every voice number of the workspace) and from ``exclusive``
-(every other Voice connector of the workspace). The channels of the connectors found are
-read once per workspace for their status. Any failure here stops the run before the first
-write, and so does ``max_deletions``.
+Nothing here writes. Each number gets a :class:`~._steps.Step` (create, delete, replace, or
+nothing) or a failure; ``all_voice_numbers`` and ``exclusive`` add steps. Any failure here, and
+``max_deletions``, stop the run before the first write.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._channels import (
@@ -34,12 +30,12 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 )
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     number_e164,
+    number_id,
     number_voice,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._steps import (
     ALL_VOICE_NUMBERS,
     CREATE,
-    DELETE,
     EXCLUSIVE,
     REPLACE,
     UNREAD,
@@ -83,7 +79,7 @@ class Planner:
 
     def _plan(self, plan):
         group = plan.group
-        plan.voice = voice = read_voice_connectors(
+        voice = read_voice_connectors(
             self.client, group.workspace_id, self.slug, self.pmap
         )
         book = NumberBook(self.client, group.workspace_id)
@@ -94,9 +90,9 @@ class Planner:
             if step.failure is None:
                 also.extend(self._decide(step, voice, plan.warnings))
         plan.steps.extend(also)
-        if group.all_voice_numbers:
+        if group.options.all_voice_numbers:
             plan.steps.extend(self._every_voice_number(plan, voice, book))
-        if group.exclusive:
+        if group.options.exclusive:
             plan.steps.extend(self._exclusive(plan, voice, book))
         check_channels(self.client, plan, voice.channels, self.slug, self.pmap)
         self._guard(plan)
@@ -107,12 +103,10 @@ class Planner:
         needs: dict = {}
         for step in steps:
             found = voice.for_number(step.phone_number_id, step.phone_number)
-            # The connectors found name the number (one, or one of each version of the template).
             named = set(connector_number_id(c) for c in found)
             if len(named) == 1 and step.phone_number_id is None:
                 step.phone_number_id = named.pop()
-            # Both forms given: the E.164 one is checked against what Bird says, the connector's echo
-            # when there is one, else the number itself.
+            # Both forms given: the E.164 one must match the connector's echo, else the number's.
             given_both = bool(
                 step.specs
                 and step.specs[0].phone_number
@@ -146,9 +140,7 @@ class Planner:
         step.number = number
         if number is None:
             return
-        number_id = number.get("id")
-        if step.phone_number_id is None and isinstance(number_id, str):
-            step.phone_number_id = number_id.lower()
+        step.phone_number_id = step.phone_number_id or number_id(number)
         e164 = number_e164(number)
         if step.phone_number and e164 and e164 != step.phone_number:
             step.fail(Planner._mismatch(step, e164))
@@ -164,28 +156,20 @@ class Planner:
 
     @staticmethod
     def _merge_same_numbers(steps):
-        """Listings that turned out to name one number (an E.164 and an id) are merged, or refused.
-
-        Returns the steps left: a merged step takes the other's listings.
-        """
+        """The steps left once listings that turned out to name one number (an E.164 and an id)
+        are merged (the first step takes the other's listings), or refused."""
         kept: list = []
         by_id: dict = {}
         for step in steps:
-            first = (
-                by_id.get(step.phone_number_id)
-                if step.failure is None and step.phone_number_id
-                else None
-            )
+            key = step.phone_number_id if step.failure is None else None
+            first = by_id.get(key) if key else None
             if first is None:
-                if step.failure is None and step.phone_number_id:
-                    by_id[step.phone_number_id] = step
+                if key:
+                    by_id[key] = step
                 kept.append(step)
                 continue
-            conflicts = [
-                c
-                for c in (listing_conflict(first.specs[0], spec) for spec in step.specs)
-                if c
-            ]
+            conflicts = [listing_conflict(first.specs[0], spec) for spec in step.specs]
+            conflicts = [c for c in conflicts if c]
             if conflicts:
                 step.fail(
                     "it is the same number (id %s) as %s; %s"
@@ -206,31 +190,17 @@ class Planner:
         """
         found = voice.for_number(step.phone_number_id, step.phone_number)
         if step.state == "absent" and found:
-            step.adopt(found[0], voice.e164_of(found[0]))
-            step.action = DELETE
-            also = []
-            for connector in found[1:]:
-                extra = Step.listed(step.specs)
-                extra.adopt(connector, voice.e164_of(connector))
-                extra.action = DELETE
-                also.append(extra)
-            return also
+            step.to_delete(found[0], voice.e164_of(found[0]))
+            return [
+                Step.listed(step.specs).to_delete(c, voice.e164_of(c))
+                for c in found[1:]
+            ]
         chosen = the_connector(found, self.template_ref)
         if found and chosen is None:
             step.fail(
                 "more than one %s connector exists for number %s in workspace %s: %s; delete the extra ones "
                 "in Bird"
-                % (
-                    self.slug,
-                    step.given,
-                    step.workspace_id,
-                    ", ".join(
-                        sorted(
-                            "%s (%s)" % (connector_id(c), describe_template(c))
-                            for c in found
-                        )
-                    ),
-                )
+                % (self.slug, step.given, step.workspace_id, _described(found, True))
             )
             return []
         if chosen is not None:
@@ -274,22 +244,17 @@ class Planner:
 
     def _adopted_warnings(self, step, connector, found):
         others = [c for c in found if c is not connector]
-        warnings = (
-            [
+        warnings = []
+        if others:
+            warnings.append(
                 "%snumber %s also has %s, of another version of the template: kept as %s"
                 % (
                     step.prefix,
                     step.given,
-                    ", ".join(
-                        "%s (%s)" % (connector_id(c), describe_template(c))
-                        for c in others
-                    ),
+                    _described(others),
                     "it is" if len(others) == 1 else "they are",
                 )
-            ]
-            if others
-            else []
-        )
+            )
         ref = connector_template_ref(connector)
         if ref and ref != self.template_ref:
             warnings.append(
@@ -318,34 +283,17 @@ class Planner:
 
     # -- every voice number; exactly these --------------------------------------------
     def _every_voice_number(self, plan, voice, book):
-        listed_ids = set(s.phone_number_id for s in plan.steps if s.phone_number_id)
-        listed_e164 = set(s.phone_number for s in plan.steps if s.phone_number)
-        keep = plan.group.keep
-        candidates = []
-        for number in book.all():
-            number_id = (
-                number.get("id").lower() if isinstance(number.get("id"), str) else None
-            )
-            if (
-                number_id is None
-                or number_id in listed_ids
-                or number_id in keep
-                or number_e164(number) in listed_e164
-                or number_e164(number) in keep
-            ):
-                continue
-            candidates.append(number)
-        # Where the list does not say whether a number has voice, its own endpoint may.
-        unknown = [n for n in candidates if number_voice(n) is None]
-        detailed = dict(
-            zip(
-                [id(n) for n in unknown],
-                self.pmap(lambda n: book.get(n["id"]) or n, unknown),
-            )
+        # Listed or kept, by id or by E.164 form.
+        skip = plan.group.keep | set(
+            v for s in plan.steps for v in (s.phone_number_id, s.phone_number) if v
         )
+        candidates = [
+            n
+            for n in book.all()
+            if number_id(n) and not skip & {number_id(n), number_e164(n)}
+        ]
         steps = []
-        for number in candidates:
-            number = detailed.get(id(number), number)
+        for listed, number in zip(candidates, book.detailed(candidates, self.pmap)):
             has_voice = number_voice(number)
             if has_voice is False:
                 continue
@@ -358,7 +306,7 @@ class Planner:
                 plan.workspace_id,
                 origin=ALL_VOICE_NUMBERS,
                 phone_number=number_e164(number),
-                phone_number_id=number["id"].lower(),
+                phone_number_id=number_id(listed),
             )
             self._take_number(step, number)
             self._decide(step, voice, plan.warnings)
@@ -383,9 +331,8 @@ class Planner:
         kept_e164 = set(k for k in plan.group.keep if k.startswith("+"))
         if candidates and kept_e164:
             # A connector may not echo its E.164 number: the kept ones are looked up by id too.
-            for number in book.find([("e164", k) for k in sorted(kept_e164)]).values():
-                if isinstance(number, dict) and isinstance(number.get("id"), str):
-                    kept.add(number["id"].lower())
+            found = book.find([("e164", k) for k in sorted(kept_e164)])
+            kept |= set(number_id(n) for n in found.values()) - {None}
             candidates = [
                 c
                 for c in candidates
@@ -402,37 +349,30 @@ class Planner:
                 )
                 continue
             step = Step(plan.workspace_id, origin=EXCLUSIVE, state="absent")
-            step.adopt(connector, voice.e164_of(connector))
-            step.action = DELETE
-            steps.append(step)
+            steps.append(step.to_delete(connector, voice.e164_of(connector)))
         return steps
 
     @staticmethod
     def _guard(plan):
         """max_deletions: stop the run before any write if the workspace options would delete more."""
-        group = plan.group
+        options = plan.group.options
         steps = [
             s
             for s in plan.steps
             if s.origin == EXCLUSIVE or (s.action == REPLACE and s.failure is None)
         ]
-        if len(steps) <= group.max_deletions:
+        if len(steps) <= options.max_deletions:
             return
         what = (
             "exclusive would delete"
-            if group.exclusive
+            if options.exclusive
             else "replace_failed would replace"
         )
-        if group.exclusive and group.replace_failed:
+        if options.exclusive and options.replace_failed:
             what = "exclusive and replace_failed would delete"
         reason = (
             "max_deletions: %s %d Voice connectors of workspace %s, more than max_deletions (%d)"
-            % (
-                what,
-                len(steps),
-                group.workspace_id,
-                group.max_deletions,
-            )
+            % (what, len(steps), plan.workspace_id, options.max_deletions)
         )
         for step in steps:
             step.skipped = reason
@@ -444,3 +384,9 @@ class Planner:
                 + (" and %d more" % (len(steps) - 10) if len(steps) > 10 else ""),
             )
         )
+
+
+def _described(connectors, ordered=False):
+    """Connectors as messages list them: each id with its template."""
+    texts = ["%s (%s)" % (connector_id(c), describe_template(c)) for c in connectors]
+    return ", ".join(sorted(texts) if ordered else texts)

@@ -4,15 +4,14 @@
 
 """What a run did: one :class:`Outcome` per number, and the :class:`Report` of them all. Internal.
 
-Every module turns a report into its result the same way (:meth:`Report.result`): the
-single-number module shows its one number at the top level, the batch module a row per
-listed entry (and per number that ``all_voice_numbers`` or ``exclusive`` added); both
-carry Bird's status, code, message and request id for a failure, and a diff of the
-numbers that change.
+:meth:`Report.result` is the one way every module turns a report into its result.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._channels import (
     channel_status,
+)
+from ansible_collections.bird.engagements.plugins.module_utils._errors import (
+    api_fields,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
     connector_channel_id,
@@ -282,13 +281,7 @@ class Report:
             return False, None, fields
         error = self.api_error()
         if single or error is not None:
-            fields.update(
-                status=getattr(error, "status", None),
-                api_code=getattr(error, "code", None),
-                api_message=getattr(error, "api_message", None),
-                api_details=getattr(error, "details", None),
-                request_id=getattr(error, "request_id", None),
-            )
+            fields.update(api_fields(error))
         if not single:
             fields["errors"] = [p.message for p in self.problems] + [
                 o.failure.message for o in self.failures

@@ -80,7 +80,10 @@ def run(client, req, sleep=time.sleep, clock=time.monotonic):
 def _run(client, req, executor, sleep, clock):
     groups = group_workspaces(req)[0]
     for group in groups:
-        client.throttle.set_limits(group.workspace_id, *group.rates)
+        options = group.options
+        client.throttle.set_limits(
+            group.workspace_id, options.reads_per_second, options.writes_per_second
+        )
     template_ref = req.template_ref.strip()
     slug = template_slug(template_ref)
 

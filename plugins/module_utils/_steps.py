@@ -108,6 +108,12 @@ class Step:
         self.phone_number_id = self.phone_number_id or connector_number_id(connector)
         self.phone_number = self.phone_number or e164
 
+    def to_delete(self, connector, e164):
+        """Make this step the deletion of ``connector``; returns the step."""
+        self.adopt(connector, e164)
+        self.action = DELETE
+        return self
+
 
 class WorkspacePlan:
     """The steps of one workspace, what was read, and any failure of the workspace as a whole."""
@@ -116,7 +122,6 @@ class WorkspacePlan:
         self.group = group
         self.workspace_id = group.workspace_id
         self.steps = []
-        self.voice = None
         self.failure = None  # the workspace could not be read
         self.guard = None  # max_deletions stopped its deletions
         self.warnings = []

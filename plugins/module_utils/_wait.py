@@ -4,13 +4,10 @@
 
 """Waiting until new channels work. Internal.
 
-Installation is asynchronous: after the create, Bird assigns the channel, which goes from
-``pending``/``setting-up`` to ``active`` or ends ``failed``. :func:`await_channels` reads,
-per workspace with connectors still waiting, the channels list (one read, whatever the
-number of connectors), with the ``CHANNEL_POLL`` backoff (every 0.1 s at first, then less
-often) counted from the start of one poll to the start of the next. Channels name their
-connector (``connectorId``); only where the list holds channels that do not is a connector
-whose channel id is not known yet read on its own.
+Installation is asynchronous: Bird assigns the channel, which goes from ``pending`` or
+``setting-up`` to ``active``, or ends ``failed``. Each poll reads one channels list per workspace
+still waiting, whatever the number of connectors; only where that list holds channels that do
+not name their connector is a connector whose channel id is not known yet read on its own.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import (
@@ -151,27 +148,28 @@ def _reread(client, workspace_id, outcome, channels):
             )
 
 
+def _named(outcome):
+    """The number, connector id, channel id and status, as ``describe`` names a channel."""
+    return (
+        outcome.step.given,
+        connector_id(outcome.connector),
+        outcome.channel_id,
+        channel_status(outcome.channel),
+    )
+
+
 def _conclude(outcome):
     """Fail an outcome whose channel broke; return a warning for one that ended degraded."""
     if outcome.failure is not None or outcome.channel is None:
         return None
     status = channel_status(outcome.channel)
-    number = outcome.step.given
     if verdict(status) == BROKEN:
         outcome.failure = Failure(
             "%s%s: %s"
-            % (
-                outcome.step.prefix,
-                describe(
-                    number, connector_id(outcome.connector), outcome.channel_id, status
-                ),
-                NEW_CHANNEL_HINT,
-            )
+            % (outcome.step.prefix, describe(*_named(outcome)), NEW_CHANNEL_HINT)
         )
     elif verdict(status) == DEGRADED:
-        return degraded_warning(
-            number, connector_id(outcome.connector), outcome.channel_id, status
-        )
+        return degraded_warning(*_named(outcome))
     return None
 
 

@@ -4,17 +4,9 @@
 
 """Reading one workspace: its Voice connectors and, where needed, its numbers. Internal.
 
-Used by the planner, the info modules and the lookup, so that all of them see a
-workspace the same way:
-
-- :func:`read_voice_connectors` reads every connector page (no template filter: whether
-  Bird honours it is unverified, and an exact filter would hide other versions), reads
-  one by one the items that do not say their template or number (and, of a number with
-  several Voice connectors, those that do not say their version), and indexes the
-  Voice connectors (the template's slug, any version) by number id and by the E.164
-  number they echo. :func:`the_connector` says which of a number's is its own.
-- :class:`NumberBook` finds numbers by E.164 or id: by search or GET when one is
-  needed, else from one read of the whole number list.
+The planner, the info modules and the lookup all read a workspace here, so all of them see it
+the same way. The connector list is read without a template filter: whether Bird honours one
+is unverified, and an exact filter would hide other versions.
 """
 
 from ansible_collections.bird.engagements.plugins.module_utils._channels import (
@@ -38,6 +30,8 @@ from ansible_collections.bird.engagements.plugins.module_utils._identity import 
 from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
     E164_RE,
     number_e164,
+    number_id,
+    number_voice,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._parallel import serial
 
@@ -55,13 +49,10 @@ class VoiceConnectors:
     the workspace's :class:`Channels` when they had to be read for that, else None.
     """
 
-    def __init__(self, workspace_id, slug, connectors, identified=None, channels=None):
-        self.workspace_id = workspace_id
-        self.slug = slug
+    def __init__(self, slug, connectors, identified=None, channels=None):
         self.channels = channels
         self.identified = identified or {}
         self.all = [c for c in connectors if connector_slug(c) == slug]
-        self.others = len(connectors) - len(self.all)
         self.by_number_id: dict = {}
         self.by_e164: dict = {}
         self.unidentified = []
@@ -98,10 +89,8 @@ class VoiceConnectors:
 
 def the_connector(found, template_ref):
     """The number's Voice connector among ``found`` (every Voice connector of one number): the only
-    one; of several, the only one of exactly ``template_ref``. Bird is taken to refuse a second
-    connector of one platform on a number (unverified): where it does not, a number may have one of
-    each version, and the one asked for is the number's. None when that does not single one out
-    (none found; several, and not exactly one of ``template_ref``)."""
+    one, else the only one of exactly ``template_ref`` (where Bird allows one of each version on a
+    number), else None."""
     if len(found) == 1:
         return found[0]
     exact = [c for c in found if connector_template_ref(c) == template_ref]
@@ -128,37 +117,40 @@ def _detail(client, workspace_id, connector):
         raise
 
 
+def _read_again(client, workspace_id, connectors, which, pmap):
+    """``connectors``, with those ``which`` picks read on their own (and dropped if gone since)."""
+    picked = [c for c in connectors if which(c)]
+    read = dict(
+        zip(map(id, picked), pmap(lambda c: _detail(client, workspace_id, c), picked))
+    )
+    return [c for c in (read.get(id(c), c) for c in connectors) if c is not None]
+
+
 def read_voice_connectors(client, workspace_id, slug, pmap=serial):
     """Every Voice connector of the workspace (``slug``, any version), with list items completed."""
-    connectors = list_connectors(client, workspace_id)
     # The list may leave out the template or the number; the connector itself has them.
-    partial = [i for i, c in enumerate(connectors) if needs_detail(c, slug)]
-    details = pmap(
-        lambda index: _detail(client, workspace_id, connectors[index]), partial
+    connectors = _read_again(
+        client,
+        workspace_id,
+        list_connectors(client, workspace_id),
+        lambda c: needs_detail(c, slug),
+        pmap,
     )
-    for index, detail in zip(partial, details):
-        connectors[index] = detail
-    connectors = [c for c in connectors if c is not None]
-    voice = VoiceConnectors(workspace_id, slug, connectors)
+    voice = VoiceConnectors(slug, connectors)
     # Of a number's several connectors the version decides which is its own (the_connector), so
     # those that give only the template's slug are read on their own too.
-    unversioned = [
-        c
+    unversioned = set(
+        id(c)
         for group in voice.by_number_id.values()
         if len(group) > 1
         for c in group
         if connector_template_ref(c) is None
-    ]
+    )
     if unversioned:
-        read = dict(
-            zip(
-                [id(c) for c in unversioned],
-                pmap(lambda c: _detail(client, workspace_id, c), unversioned),
-            )
+        connectors = _read_again(
+            client, workspace_id, connectors, lambda c: id(c) in unversioned, pmap
         )
-        connectors = [read.get(id(c), c) for c in connectors]
-        connectors = [c for c in connectors if c is not None]
-        voice = VoiceConnectors(workspace_id, slug, connectors)
+        voice = VoiceConnectors(slug, connectors)
     if not voice.unidentified:
         return voice
     channels = read_channels(client, workspace_id, slug)
@@ -168,7 +160,7 @@ def read_voice_connectors(client, workspace_id, slug, pmap=serial):
         identifier = channel.get("identifier") if channel else None
         if isinstance(identifier, str) and E164_RE.match(identifier.strip()):
             identified[connector_id(connector)] = identifier.strip()
-    return VoiceConnectors(workspace_id, slug, connectors, identified, channels)
+    return VoiceConnectors(slug, connectors, identified, channels)
 
 
 def list_numbers(client, workspace_id, search=None):
@@ -207,6 +199,15 @@ class NumberBook:
                 return None
             raise
 
+    def detailed(self, numbers, pmap):
+        """``numbers`` (list items), each that does not say whether it has voice replaced by its
+        own GET, which may."""
+        unknown = [n for n in numbers if number_voice(n) is None]
+        read = dict(
+            zip(map(id, unknown), pmap(lambda n: self.get(n["id"]) or n, unknown))
+        )
+        return [read.get(id(n), n) for n in numbers]
+
     def matching(self, e164):
         """Every number with exactly this E.164 form (searched: the API's search also finds partial matches)."""
         return [
@@ -238,8 +239,7 @@ class NumberBook:
         by_id: dict = {}
         by_e164: dict = {}
         for number in self.all():
-            if isinstance(number.get("id"), str):
-                by_id[number["id"].lower()] = number
+            by_id[number_id(number)] = number
             by_e164.setdefault(number_e164(number), []).append(number)
         found = {}
         for key in wanted:
