@@ -16,6 +16,8 @@ description:
   - The access key is never shown in any output or error.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
+extends_documentation_fragment:
+  - bird.engagements.connection
 options:
   _terms:
     description: Phone numbers in E.164 form (V(+31201234567)) or phone number ids (UUIDs).
@@ -40,21 +42,6 @@ options:
     type: str
     env:
       - name: BIRD_API_URL
-  validate_certs:
-    description: Whether to verify the TLS certificate of O(api_url).
-    type: bool
-    default: true
-  ca_path:
-    description: Path of a PEM CA bundle used to verify the TLS certificate of O(api_url).
-    type: path
-  timeout:
-    description: Seconds to wait for a connection and for each response.
-    type: int
-    default: 30
-  retries:
-    description: How many times a failed read is retried, with backoff.
-    type: int
-    default: 5
   connector_template_ref:
     description:
       - Connector template whose slug identifies Voice connectors (any version counts).
@@ -64,8 +51,6 @@ options:
     default: voice-messagebird:1
 notes:
   - Environment variables that are set but empty count as unset, as AWX injects empty optional fields.
-requirements:
-  - requests
 seealso:
   - module: bird.engagements.bird_voice_connector_info
 """
@@ -136,19 +121,7 @@ class LookupModule(LookupBase):
                 "the bird.engagements.voice_channel_id lookup needs the Python library requests"
             )
         self.set_options(var_options=variables, direct=kwargs)
-        options = {
-            name: self.get_option(name)
-            for name in (
-                "access_key",
-                "api_url",
-                "workspace_id",
-                "validate_certs",
-                "ca_path",
-                "timeout",
-                "retries",
-                "connector_template_ref",
-            )
-        }
+        options = self.get_options()
         for name, variable in ENVIRONMENT.items():
             # Ansible's own env handling takes an empty variable for a value; AWX injects "" for blanks.
             if not options.get(name):
@@ -163,7 +136,7 @@ class LookupModule(LookupBase):
                 ),
                 check_template_ref(options["connector_template_ref"]),
             ]
-            if [e for e in errors if e]:
+            if any(errors):
                 raise InputError([e for e in errors if e])
             for warning in check_connection(options):
                 display.warning("voice_channel_id: %s" % warning)
