@@ -101,12 +101,13 @@ def _default(value, default):
 # -- building from module parameters --------------------------------------------------------
 
 
-def request_from_batch(params, check_mode):
-    """The request of ``bird_voice_connectors`` (and so of the role)."""
+def request_from_batch(params, check_mode, labelled=True):
+    """The request of ``bird_voice_connectors`` (and so of the role). ``labelled``: messages name
+    each entry by where it was written (``workspaces[0].numbers[3]``)."""
     blocks = []
     order = 0
     for index, block in enumerate(params["workspaces"]):
-        label = "workspaces[%d]" % index
+        label = "workspaces[%d]" % index if labelled else ""
         workspace_id = _lower(block["workspace_id"])
         numbers = tuple(
             NumberSpec(
@@ -116,7 +117,7 @@ def request_from_batch(params, check_mode):
                 number.get("name"),
                 number.get("conversational"),
                 number.get("state") or "present",
-                "%s.numbers[%d]" % (label, j),
+                "%s.numbers[%d]" % (label, j) if labelled else "",
                 index,
                 order + j,
             )
@@ -141,48 +142,28 @@ def request_from_batch(params, check_mode):
                 bool(block.get("replace_failed")),
             )
         )
-    return _request(blocks, params, check_mode, params["concurrency"])
-
-
-def request_from_single(params, check_mode):
-    """The request of ``bird_voice_connector``: the batch with one entry, whose replacement of a
-    failed channel is its one allowed deletion."""
-    workspace_id = _lower(params["workspace_id"])
-    number = NumberSpec(
-        workspace_id,
-        params["phone_number"],
-        _lower(params["phone_number_id"]),
-        params["name"],
-        params["conversational"],
-        params["state"],
-        "",
-        0,
-        0,
-    )
-    block = WorkspaceSpec(
-        workspace_id,
-        (number,),
-        (),
-        "",
-        False,
-        False,
-        1,
-        BIRD_READS_PER_SECOND,
-        BIRD_WRITES_PER_SECOND,
-        bool(params["replace_failed"]),
-    )
-    return _request([block], params, check_mode, DEFAULT_CONCURRENCY)
-
-
-def _request(blocks, params, check_mode, concurrency):
     return Request(
         tuple(blocks),
         params["connector_template_ref"],
         bool(check_mode),
         bool(params["wait"]),
         params["wait_timeout"],
-        concurrency,
+        params["concurrency"],
     )
+
+
+def request_from_single(params, check_mode):
+    """The request of ``bird_voice_connector``: the batch with one entry, unlabelled, whose
+    replacement of a failed channel is its one allowed deletion."""
+    fields = ("phone_number", "phone_number_id", "name", "conversational", "state")
+    block = dict(
+        workspace_id=params["workspace_id"],
+        numbers=[{name: params[name] for name in fields}],
+        max_deletions=1,
+        replace_failed=params["replace_failed"],
+    )
+    batch = dict(params, workspaces=[block], concurrency=DEFAULT_CONCURRENCY)
+    return request_from_batch(batch, check_mode, labelled=False)
 
 
 # -- checks -----------------------------------------------------------------------------

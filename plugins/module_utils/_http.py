@@ -4,12 +4,9 @@
 
 """HTTP to Bird's channels platform (https://api.bird.com). Internal to the collection.
 
-One :class:`BirdClient` per run owns one ``requests`` session: the ``AccessKey``
-authorization, the User-Agent, timeouts, TLS settings (passed with every request, so
-``REQUESTS_CA_BUNDLE`` cannot override them), retries with the collection's backoff
-policy, the request rates and in-flight limit (``_throttle``), pagination over
-``nextPageToken`` that refuses malformed pages, and the mapping of every failure to
-:class:`BirdAPIError`. Every text that leaves this module is scrubbed of the key.
+One :class:`BirdClient` per run: the key, TLS, retries with the collection's backoff, the
+request rates (``_throttle``), pagination, and every failure as a :class:`BirdAPIError`.
+Every text that leaves this module is scrubbed of the key.
 """
 
 import email.utils
@@ -17,10 +14,12 @@ import os
 import random
 import time
 import traceback
+from collections import namedtuple
 from urllib.parse import quote
 
 try:
     import requests
+    import urllib3  # a dependency of requests
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -54,7 +53,6 @@ RETRY_CREATE = "create"  # not idempotent: retry only 429 (Bird: not processed)
 
 
 def quote_id(value):
-    """Quote an identifier for use as one path segment."""
     return quote(str(value), safe="")
 
 
@@ -66,21 +64,9 @@ def workspace_path(workspace_id, *parts):
     )
 
 
-class ApiResponse:
-    """A successful (or accepted) response.
-
-    ``uncertain`` is true when an earlier attempt failed in a way that does not rule
-    out that it was applied (a lost response, a 5xx to a write).
-    """
-
-    __slots__ = ("status", "body", "retries", "uncertain", "request_id")
-
-    def __init__(self, status, body, retries, uncertain=False, request_id=None):
-        self.status = status
-        self.body = body
-        self.retries = retries
-        self.uncertain = uncertain
-        self.request_id = request_id
+# A successful (or accepted) response. ``uncertain``: an earlier attempt failed in a way that
+# does not rule out that it was applied (a lost response, a 5xx to a write).
+ApiResponse = namedtuple("ApiResponse", "status body retries uncertain request_id")
 
 
 def parse_retry_after(value):
@@ -111,11 +97,8 @@ def _json_or_none(response):
 
 
 class BirdClient:
-    """A session with the Bird API.
-
-    :param throttle: a :class:`Throttle` (request rates per workspace, requests in flight);
-        by default Bird's default limits and ``concurrency`` in flight.
-    """
+    """A session with the Bird API; without a ``throttle``, Bird's default request rates and
+    ``concurrency`` requests in flight."""
 
     def __init__(
         self,
@@ -150,24 +133,16 @@ class BirdClient:
             }
         )
         # Passed with every request: a session-level setting would lose to REQUESTS_CA_BUNDLE.
-        # validate_certs=false wins over ca_path, as in Ansible's own URL handling.
-        # The environment is read once, as requests would read it: without ca_path, the CA bundle of
-        # REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE); the proxies (HTTPS_PROXY, NO_PROXY, ...) for the API's
-        # host. Left to requests, it is read again for every request, and ~/.netrc could replace the
-        # Authorization header.
+        # validate_certs=false wins over ca_path, as in Ansible's own URL handling. The CA bundle
+        # and proxies of the environment are read once, here: left to requests, it reads them for
+        # every request, and ~/.netrc could replace the Authorization header.
         environment_ca = environment_ca_bundle()[1]
         self.verify = (ca_path or environment_ca or True) if validate_certs else False
         self.session.verify = self.verify
         self.session.proxies = requests.utils.get_environ_proxies(self.api_url)
         self.session.trust_env = False
         if not validate_certs:
-            try:
-                import urllib3  # pylint: disable=import-outside-toplevel  # a dependency of requests
-
-                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            # pylint: disable-next=broad-exception-caught  # best effort only
-            except Exception:  # pragma: no cover
-                pass
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         pool = max(4, self.throttle.concurrency)
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool)
         self.session.mount("https://", adapter)
@@ -361,59 +336,52 @@ class BirdClient:
         params = dict(params or {})
         if limit:
             params["limit"] = limit
-
-        def require(ok, what, request_id):
-            if not ok:
-                raise BirdAPIError.malformed("GET", path, what, request_id)
-
         items: list = []
         seen_tokens: set = set()
         seen_ids: set = set()
         request_id = None
+
+        def require(ok, what):
+            if not ok:
+                raise BirdAPIError.malformed("GET", path, what, request_id)
+
         for dummy in range(MAX_PAGES):
             response = self.request("GET", path, params=params)
             page, request_id = response.body, response.request_id
             require(
                 isinstance(page, dict),
                 "a list page must be a JSON object, got %s" % _kind(page),
-                request_id,
             )
             results = page.get("results")
             require(
                 isinstance(results, list),
                 'a list page without a "results" list (got %s)' % _kind(results),
-                request_id,
             )
             for item in results:
                 require(
                     isinstance(item, dict),
                     "a list item must be a JSON object, got %s" % _kind(item),
-                    request_id,
                 )
                 key = item.get("id")
                 require(
                     isinstance(key, str) and key,
                     "a list item without an id (%s)" % _keys(item),
-                    request_id,
                 )
                 # An item seen on an earlier page (a page answered twice) is the same resource.
-                if key in seen_ids:
-                    continue
-                seen_ids.add(key)
-                items.append(item)
+                if key not in seen_ids:
+                    seen_ids.add(key)
+                    items.append(item)
             token = page.get("nextPageToken")
             if not token:
                 return items
             require(
                 isinstance(token, str),
                 "nextPageToken must be a string, got %s" % _kind(token),
-                request_id,
             )
             require(
                 token not in seen_tokens,
                 "the page token %r came back a second time; stopped to avoid a loop"
                 % token,
-                request_id,
             )
             seen_tokens.add(token)
             params["pageToken"] = token

@@ -2,17 +2,12 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What a Voice connector is, and which one belongs to a number. Internal.
+"""What a Voice connector is. Internal.
 
-A Voice connector is identified by its workspace, its template's *slug* (the part of
-``connectorTemplateRef`` before ``:``, e.g. ``voice-messagebird``) and its phone
-number id. A number carries at most one channel of a platform, so a connector of
-another version of the template (``voice-messagebird:2`` beside ``:1``) is that
-number's Voice connector. Names are not unique and are no identity.
-
-The readers below tolerate missing and unknown fields: a connector list item may
-lack its number id or its template; such items are read one by one (see
-``_workspace``) before anything is decided.
+A Voice connector is identified by its workspace, its template's *slug* (``voice-messagebird``
+of ``voice-messagebird:1``) and its phone number id: a number carries at most one channel of a
+platform, so a connector of another version of the template is that number's Voice connector.
+Names are no identity. The readers below tolerate missing and unknown fields.
 """
 
 import re

@@ -127,11 +127,8 @@ def workspace_spec(workspace_id, rows):
 
 
 def numbers(client, workspace_id, phone_number=None, voice=None, pmap=serial):
-    """The workspace's numbers as rows (``id``, ``phone_number``, ``voice``, ``number``), optionally filtered.
-
-    Where a list item does not say whether the number has voice, the number's own
-    endpoint is asked; ``voice`` stays None if that does not say either.
-    """
+    """The workspace's numbers as rows (``id``, ``phone_number``, ``voice``, ``number``), optionally
+    filtered; ``voice`` is None where neither the list nor the number's own GET says."""
     book = NumberBook(client, workspace_id)
     found = book.matching(phone_number) if phone_number else book.all()
     rows = []

@@ -2,12 +2,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Phone numbers as Bird describes them: E.164 form and voice capability. Internal.
-
-Bird documents several shapes of ``capabilities`` and does not say which one the
-numbers list uses, so :func:`number_voice` reads each of them and answers True,
-False, or None when the number says nothing about voice (then Bird decides).
-"""
+"""Phone numbers as Bird describes them: E.164 form and voice capability. Internal."""
 
 import re
 
@@ -129,10 +124,10 @@ def _voice_in_list(caps):
 def number_voice(number):
     """Whether a number object can carry voice: True, False, or None when it does not say.
 
-    Reads every documented shape of ``capabilities``: a comma-separated string, an
-    object of objects (``{"voice": {"inbound": .., "outbound": ..}}``), a list of
-    objects (``[{"name": "voice", "inbound": {"status": ..}}]``), a list of names and
-    ``{"voice": true}``.
+    Bird documents several shapes of ``capabilities`` and does not say which one the numbers
+    list uses, so each is read: a comma-separated string, an object of objects
+    (``{"voice": {"inbound": .., "outbound": ..}}``), a list of objects
+    (``[{"name": "voice", "inbound": {"status": ..}}]``), a list of names and ``{"voice": true}``.
     """
     if not isinstance(number, dict):
         return None

@@ -69,9 +69,8 @@ class Step:
         self.number = None  # the number object, when one was read
         self.action = None  # CREATE, DELETE, REPLACE or None
         self.failure = None
-        self.skipped = (
-            None  # why its action was not carried out, though it did not fail
-        )
+        # Why its action was not carried out, though it did not fail.
+        self.skipped = None
 
     @classmethod
     def listed(cls, specs):
@@ -116,7 +115,7 @@ class Step:
 
 
 class WorkspacePlan:
-    """The steps of one workspace, what was read, and any failure of the workspace as a whole."""
+    """The steps of one workspace, its warnings, and any failure of the workspace as a whole."""
 
     def __init__(self, group):
         self.group = group

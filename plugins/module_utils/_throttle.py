@@ -42,15 +42,12 @@ class RatePacer:
 
 class Throttle:
     """The pacers of every workspace and the in-flight limit, as one object the client consults.
+    A workspace without :meth:`set_limits` gets Bird's default limits."""
 
-    ``limits`` maps a workspace id to ``(reads_per_second, writes_per_second)``; workspaces not
-    listed get Bird's defaults.
-    """
-
-    def __init__(self, concurrency, limits=None, sleep=time.sleep):
+    def __init__(self, concurrency, sleep=time.sleep):
         self.concurrency = max(1, int(concurrency))
         self.in_flight = threading.BoundedSemaphore(self.concurrency)
-        self._limits = {k.lower(): v for k, v in (limits or {}).items()}
+        self._limits: dict = {}
         self._pacers: dict = {}
         self._lock = threading.Lock()
         self._sleep = sleep
