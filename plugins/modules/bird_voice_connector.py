@@ -13,10 +13,9 @@ description:
   - A Voice connector is identified by its workspace, its template's slug (V(voice-messagebird)) and its phone
     number; names are no identity. A connector of another version of the template on the number is its Voice
     connector, kept with a warning. Bird has no update call, so an existing connector is never changed.
-  - A create that Bird refuses because the connector already exists (someone installed it meanwhile) is looked up
-    and returned unchanged. A create whose outcome is unknown (a server error, a lost connection) is looked for
-    before it is sent again; only a connector that Bird lists more than 10 seconds after it was made, on an API that
-    accepts a second connector on a number, could then be made twice.
+  - A create that Bird refuses because the connector already exists is looked up and returned unchanged; one whose
+    outcome is unknown is looked for before it is sent again (see
+    R(Bird API assumptions,ansible_collections.bird.engagements.docsite.api_assumptions)).
   - For many numbers use M(bird.engagements.bird_voice_connectors) or the P(bird.engagements.voice_channels#role)
     role, which read each workspace once.
 author:
@@ -29,7 +28,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reads what it needs, sends no write request, and predicts RV(ignore:changed) exactly as a real run would.
+      - Sends no write request, and predicts RV(ignore:changed) exactly as a real run would.
       - A channel id that a real run would create is not known yet; RV(channel_id) is then V(null).
   diff_mode:
     support: full

@@ -9,15 +9,13 @@ short_description: Ensure Voice connectors for many phone numbers across Bird wo
 version_added: 0.1.0
 description:
   - The batch form of M(bird.engagements.bird_voice_connector), with the same rules, for hundreds of numbers
-    across many workspaces.
+    across many workspaces. The P(bird.engagements.voice_channels#role) role wraps it.
   - Every entry is checked, and every workspace is read once, before any write. Any problem (a malformed entry,
     a number that is not in its workspace or has no voice, conflicting entries for one number, more deletions
     than O(workspaces[].max_deletions)) fails the task with every problem listed, and nothing is changed.
-  - Then connectors are created concurrently across workspaces, within Bird's rate limits, and their channels
-    are awaited. Deletions come last, and only in a workspace whose creates all succeeded, so that swapping one
-    number for another never removes the old channel before the new one works.
-  - When one number fails, the others are still carried out; each result says how its number went.
-  - The P(bird.engagements.voice_channels#role) role wraps this module.
+  - Then connectors are created concurrently, within Bird's rate limits, and their channels awaited. Deletions
+    come last, only in a workspace whose creates all succeeded. When one number fails, the others are still
+    carried out.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
@@ -27,8 +25,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reads what it needs, sends no write, and predicts each number's change as a real run would, deletions
-        of O(workspaces[].exclusive) included. Channel ids of connectors a real run would create are V(null).
+      - Sends no write, and predicts each number's change as a real run would, deletions of
+        O(workspaces[].exclusive) included. Channel ids of connectors a real run would create are V(null).
   diff_mode:
     support: full
     details:
