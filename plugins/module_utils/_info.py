@@ -66,12 +66,10 @@ def voice_connectors(
     if phone_number or phone_number_id:
         wanted = phone_number_id.lower() if phone_number_id else None
         if phone_number and wanted is None and not voice.for_number(None, phone_number):
-            try:
-                wanted = number_id(
-                    NumberBook(client, workspace_id).search(phone_number)
-                )
-            except AmbiguousNumber as err:
-                raise InputError([str(err)]) from err
+            number = NumberBook(client, workspace_id).search(phone_number)
+            if isinstance(number, AmbiguousNumber):
+                raise InputError([str(number)])
+            wanted = number_id(number)
         elif wanted and not phone_number and voice.by_e164_only:
             # Connectors known by their channel's number alone: the id's E.164 form finds them.
             phone_number = number_e164(NumberBook(client, workspace_id).get(wanted))

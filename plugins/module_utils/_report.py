@@ -175,7 +175,7 @@ class Report:
         return None
 
     def summary(self):
-        counts = dict((name, 0) for name in COUNTS)
+        counts = dict.fromkeys(COUNTS, 0)
         for outcome in self.outcomes:
             counts[outcome.bucket] += 1
         return counts
@@ -188,7 +188,7 @@ class Report:
             workspace_id = outcome.step.workspace_id
             row = rows.setdefault(
                 workspace_id,
-                dict([("workspace_id", workspace_id)] + [(n, 0) for n in COUNTS]),
+                dict(workspace_id=workspace_id, **dict.fromkeys(COUNTS, 0)),
             )
             row[outcome.bucket] += 1
             if outcome.bucket == "not_carried_out":

@@ -18,6 +18,7 @@ also when others failed.
 """
 
 import time
+from itertools import zip_longest
 
 from ansible_collections.bird.engagements.plugins.module_utils._backoff import Deadline
 from ansible_collections.bird.engagements.plugins.module_utils._create import (
@@ -61,11 +62,7 @@ def interleave(outcomes):
     queues: dict = {}
     for outcome in outcomes:
         queues.setdefault(outcome.step.workspace_id, []).append(outcome)
-    ordered: list = []
-    depth = max([len(q) for q in queues.values()] or [0])
-    for index in range(depth):
-        ordered.extend(q[index] for q in queues.values() if index < len(q))
-    return ordered
+    return [o for row in zip_longest(*queues.values()) for o in row if o is not None]
 
 
 def run(client, req, sleep=time.sleep, clock=time.monotonic):
@@ -123,13 +120,12 @@ def _run(client, req, executor, sleep, clock):
             )
         )
     unfinished = set(o.step.workspace_id for o in creates if o.failure is not None)
-    deletes = []
-    for outcome in outcomes:
-        if outcome.step.action != DELETE:
-            continue
+    deletes = [o for o in outcomes if o.step.action == DELETE]
+    for outcome in deletes:
         if outcome.step.workspace_id in unfinished:
             outcome.skip(CREATES_FAILED)
-        else:
-            deletes.append(outcome)
-    executor.map(lambda outcome: delete(client, outcome), deletes)
+    executor.map(
+        lambda outcome: delete(client, outcome),
+        [o for o in deletes if o.step.workspace_id not in unfinished],
+    )
     return report

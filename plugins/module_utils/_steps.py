@@ -2,8 +2,7 @@
 # Copyright: Contributors to the bird.engagements collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Steps: one number's decision (create its connector, delete it, replace it, or nothing), and
-the steps of one workspace. Internal.
+"""Steps: one number's decision, and the steps of one workspace. Internal.
 
 The planner (``_plan``) makes them; the service carries them out; the report shows them.
 """

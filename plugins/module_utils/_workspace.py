@@ -171,7 +171,7 @@ def list_numbers(client, workspace_id, search=None):
 
 
 class AmbiguousNumber(Exception):
-    """An E.164 number that matches several numbers of the workspace."""
+    """An E.164 number that matches several numbers of the workspace (found, not raised)."""
 
 
 class NumberBook:
@@ -219,8 +219,17 @@ class NumberBook:
         ]
 
     def search(self, e164):
-        """The number with exactly this E.164 form, or None; AmbiguousNumber for several."""
-        return _one(self.matching(e164), e164, self.workspace_id)
+        """The number with exactly this E.164 form, or None; an AmbiguousNumber for several."""
+        return self._one(self.matching(e164), e164)
+
+    def _one(self, found, e164):
+        ids = sorted(set(str(n.get("id")) for n in found))
+        if len(ids) > 1:
+            return AmbiguousNumber(
+                "phone number %s matches several numbers in workspace %s: ids %s; use phone_number_id"
+                % (e164, self.workspace_id, ", ".join(ids))
+            )
+        return found[0] if found else None
 
     def find(self, wanted):
         """``{key: number or None or AmbiguousNumber}`` for keys ``('id', id)`` and ``('e164', e164)``."""
@@ -230,36 +239,17 @@ class NumberBook:
         # One number is searched (or read by id); for more, the whole list is read once.
         if len(wanted) == 1 and self._all is None:
             kind, value = wanted[0]
-            try:
-                return {
-                    wanted[0]: self.get(value) if kind == "id" else self.search(value)
-                }
-            except AmbiguousNumber as err:
-                return {wanted[0]: err}
+            return {wanted[0]: self.get(value) if kind == "id" else self.search(value)}
         by_id: dict = {}
         by_e164: dict = {}
         for number in self.all():
             by_id[number_id(number)] = number
             by_e164.setdefault(number_e164(number), []).append(number)
-        found = {}
-        for key in wanted:
-            if key[0] == "id":
-                found[key] = by_id.get(key[1])
-            else:
-                try:
-                    found[key] = _one(
-                        by_e164.get(key[1], []), key[1], self.workspace_id
-                    )
-                except AmbiguousNumber as err:
-                    found[key] = err
-        return found
-
-
-def _one(found, e164, workspace_id):
-    ids = sorted(set(str(n.get("id")) for n in found))
-    if len(ids) > 1:
-        raise AmbiguousNumber(
-            "phone number %s matches several numbers in workspace %s: ids %s; use phone_number_id"
-            % (e164, workspace_id, ", ".join(ids))
-        )
-    return found[0] if found else None
+        return {
+            (kind, value): (
+                by_id.get(value)
+                if kind == "id"
+                else self._one(by_e164.get(value, []), value)
+            )
+            for kind, value in wanted
+        }
