@@ -174,27 +174,19 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ voice.results | selectattr('state', '==', 'present') | items2dict(key_name='phone_number', value_name='channel_id') }}"
 
-- name: This workspace has exactly these two Voice channels, except the one another team manages (check first)
-  bird.engagements.bird_voice_connectors:
-    workspaces:
-      - workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
-        exclusive: true
-        max_deletions: 5
-        keep: ["+31201234599"]
-        numbers:
-          - phone_number: "+31201234567"
-          - phone_number: "+31201234568"
-  check_mode: true
-  diff: true
-
-- name: Every voice number of the workspace has a Voice channel, except one
+- name: Every voice number but one has a Voice channel, nothing else does, except another team's (check first)
   bird.engagements.bird_voice_connectors:
     workspaces:
       - workspace_id: 2cffb55c-120e-41a8-8f10-ed9d1b412d29
         all_voice_numbers: true
+        exclusive: true
+        max_deletions: 5
+        keep: ["+31201234599"]
         numbers:
           - phone_number: "+31201234569"
             state: absent
+  check_mode: true
+  diff: true
 """
 
 RETURN = r"""
