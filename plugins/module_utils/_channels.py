@@ -92,9 +92,11 @@ class Channels:
         # has none yet, and need not be read to learn its channel id.
         self.name_connectors = len(self.by_connector) == len(self.by_id)
 
-    def of(self, connector_id, channel_id=None):
-        """The channel of a connector (by its channel id, else by the channel's connectorId), or None."""
-        return self.by_id.get(channel_id) or self.by_connector.get(connector_id)
+    def of(self, connector):
+        """A connector's channel (by the channel id it names, else by the channel's connectorId), or None."""
+        return self.by_id.get(connector_channel_id(connector)) or self.by_connector.get(
+            connector_id(connector)
+        )
 
 
 def read_channels(client, workspace_id, platform):
@@ -123,9 +125,7 @@ def check_channels(client, plan, channels, platform, pmap):
         return
     channels = channels or read_channels(client, plan.workspace_id, platform)
     for step in adopted:
-        step.channel = channels.of(
-            connector_id(step.before), connector_channel_id(step.before)
-        )
+        step.channel = channels.of(step.before)
     unlisted = [
         s for s in adopted if s.channel is None and connector_channel_id(s.before)
     ]

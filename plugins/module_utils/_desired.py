@@ -221,10 +221,7 @@ def _check_workspace(block):
 
 def check_request(req):
     """Every input problem of ``req``, as messages naming the field; [] when it can run."""
-    errors = []
-    error = check_template_ref(req.template_ref)
-    if error:
-        errors.append(error)
+    errors = [check_template_ref(req.template_ref)]
     if not isinstance(req.wait_timeout, int) or req.wait_timeout < 0:
         errors.append(
             "wait_timeout must be 0 or more seconds, got %r" % (req.wait_timeout,)
@@ -241,9 +238,8 @@ def check_request(req):
         errors.extend(_check_workspace(block))
         for spec in block.numbers:
             errors.extend(_check_number(spec))
-    if not errors:
-        errors.extend(group_workspaces(req)[1])
-    return errors
+    errors = [e for e in errors if e]
+    return errors or group_workspaces(req)[1]
 
 
 # -- merging the blocks of one workspace ----------------------------------------------

@@ -12,6 +12,10 @@ Names are no identity. The readers below tolerate missing and unknown fields.
 
 import re
 
+from ansible_collections.bird.engagements.plugins.module_utils._numbers import (
+    e164_form,
+)
+
 DEFAULT_TEMPLATE = "voice-messagebird:1"
 TEMPLATE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*):([A-Za-z0-9._-]+)$")
 UUID_RE = re.compile(
@@ -48,13 +52,16 @@ def _dict(value):
     return value if isinstance(value, dict) else {}
 
 
+def _text(value):
+    return value if isinstance(value, str) and value else None
+
+
 def _lower(value):
-    return value.lower() if isinstance(value, str) and value else None
+    return value.lower() if _text(value) else None
 
 
 def connector_id(connector):
-    value = connector.get("id")
-    return value if isinstance(value, str) and value else None
+    return _text(connector.get("id"))
 
 
 def connector_number_id(connector):
@@ -66,22 +73,16 @@ def connector_number_id(connector):
 
 def connector_phone_number(connector):
     """The E.164 number the connector echoes (``number.phoneNumber``), or None."""
-    value = _dict(connector.get("number")).get("phoneNumber")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    value = value.strip()
-    return value if value.startswith("+") else "+" + value
+    return e164_form(_dict(connector.get("number")).get("phoneNumber"))
 
 
 def connector_channel_id(connector):
     """The channel id, or None while Bird has not assigned it (``channel`` null, or without an id)."""
-    value = _dict(_dict(connector).get("channel")).get("channelId")
-    return value if isinstance(value, str) and value else None
+    return _text(_dict(_dict(connector).get("channel")).get("channelId"))
 
 
 def connector_template_ref(connector):
-    value = connector.get("connectorTemplateRef")
-    return value if isinstance(value, str) and value else None
+    return _text(connector.get("connectorTemplateRef"))
 
 
 def connector_slug(connector):
@@ -89,13 +90,9 @@ def connector_slug(connector):
     ref = connector_template_ref(connector)
     if ref:
         return template_slug(ref)
-    for value in (
-        connector.get("connectorTemplateSlug"),
-        _dict(connector.get("channel")).get("platform"),
-    ):
-        if isinstance(value, str) and value:
-            return value
-    return None
+    return _text(connector.get("connectorTemplateSlug")) or _text(
+        _dict(connector.get("channel")).get("platform")
+    )
 
 
 def needs_detail(connector, slug):

@@ -80,11 +80,7 @@ def voice_connectors(
         channels = voice.channels or read_channels(client, workspace_id, slug)
     rows = []
     for item in found:
-        channel = (
-            channels.of(connector_id(item), connector_channel_id(item))
-            if channels
-            else None
-        )
+        channel = channels.of(item) if channels else None
         rows.append(
             dict(
                 connector_id=connector_id(item),
@@ -188,7 +184,7 @@ def channel_ids(client, workspace_id, terms, template_ref, pmap=serial):
                 else "%s has no Voice connector in workspace %s" % (term, workspace_id)
             )
             continue
-        channel = channels.of(connector_id(chosen), connector_channel_id(chosen))
+        channel = channels.of(chosen)
         channel_id = connector_channel_id(chosen) or (channel or {}).get("id")
         status = channel_status_of(channel)
         if channel_id is None:

@@ -30,16 +30,18 @@ def check_e164(value, field):
     )
 
 
+def e164_form(value):
+    """A phone number as Bird gives it, in E.164 form (Bird may leave out the "+"), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    return value if value.startswith("+") else "+" + value
+
+
 def number_e164(number):
     """The E.164 form of a number object (field ``number`` or ``phoneNumber``), or None."""
-    if not isinstance(number, dict):
-        return None
-    for field in ("number", "phoneNumber"):
-        value = number.get(field)
-        if isinstance(value, str) and value.strip():
-            value = value.strip()
-            return value if value.startswith("+") else "+" + value
-    return None
+    number = number if isinstance(number, dict) else {}
+    return e164_form(number.get("number")) or e164_form(number.get("phoneNumber"))
 
 
 def number_id(number):

@@ -107,11 +107,8 @@ class Planner:
             if len(named) == 1 and step.phone_number_id is None:
                 step.phone_number_id = named.pop()
             # Both forms given: the E.164 one must match the connector's echo, else the number's.
-            given_both = bool(
-                step.specs
-                and step.specs[0].phone_number
-                and step.specs[0].phone_number_id
-            )
+            listed = step.specs[0]  # every step here comes from a listing
+            given_both = bool(listed.phone_number and listed.phone_number_id)
             echoed = sorted(set(voice.e164_of(c) for c in found if voice.e164_of(c)))
             if given_both and echoed and echoed != [step.phone_number]:
                 step.fail(self._mismatch(step, echoed[0]))

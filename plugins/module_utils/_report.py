@@ -245,8 +245,7 @@ class Report:
 
     def diff(self):
         """``{before, after}``: per workspace, per number that changes, the managed fields."""
-        before: dict = {}
-        after: dict = {}
+        diff: dict = dict(before={}, after={})
         for outcome in self.outcomes:
             if not outcome.changed:
                 continue
@@ -256,13 +255,10 @@ class Report:
                 or step.phone_number_id
                 or connector_id(outcome.connector or {})
             )
-            before.setdefault(step.workspace_id, {})[key] = outcome.managed(
-                False, self.template_ref
-            )
-            after.setdefault(step.workspace_id, {})[key] = outcome.managed(
-                True, self.template_ref
-            )
-        return dict(before=before, after=after)
+            for side, after in (("before", False), ("after", True)):
+                view = outcome.managed(after, self.template_ref)
+                diff[side].setdefault(step.workspace_id, {})[key] = view
+        return diff
 
     # -- the modules' results ------------------------------------------------------------
     def result(self, single):

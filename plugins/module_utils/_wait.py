@@ -83,16 +83,12 @@ def await_channels(client, outcomes, deadline, executor, sleep, clock, template_
             pause -= clock() - started
         sleep(max(0.0, min(pause, deadline.remaining())))
         started = clock()
-        workspaces = sorted(set(o.step.workspace_id for o in waiting))
+        by_workspace: dict = {}
+        for outcome in waiting:
+            by_workspace.setdefault(outcome.step.workspace_id, []).append(outcome)
         executor.map(
-            lambda ws: _poll(
-                client,
-                ws,
-                platform,
-                [o for o in waiting if o.step.workspace_id == ws],
-                executor,
-            ),
-            workspaces,
+            lambda ws: _poll(client, ws, platform, by_workspace[ws], executor),
+            sorted(by_workspace),
         )
         for outcome in waiting:
             warning = _conclude(outcome)
@@ -117,7 +113,7 @@ def _poll(client, workspace_id, platform, outcomes, executor):
     unnamed = []
     for outcome in outcomes:
         connector = outcome.connector
-        channel = channels.of(connector_id(connector), connector_channel_id(connector))
+        channel = channels.of(connector)
         if channel is not None:
             outcome.channel = channel
         elif connector_channel_id(connector) is None and not channels.name_connectors:
@@ -143,9 +139,7 @@ def _reread(client, workspace_id, outcome, channels):
     if connector_channel_id(connector):
         outcome.connector = connector
         if channels is not None:
-            outcome.channel = channels.of(
-                connector_id(connector), connector_channel_id(connector)
-            )
+            outcome.channel = channels.of(connector)
 
 
 def _named(outcome):

@@ -19,7 +19,6 @@ from ansible_collections.bird.engagements.plugins.module_utils._http import (
     workspace_path,
 )
 from ansible_collections.bird.engagements.plugins.module_utils._identity import (
-    connector_channel_id,
     connector_id,
     connector_number_id,
     connector_phone_number,
@@ -156,7 +155,7 @@ def read_voice_connectors(client, workspace_id, slug, pmap=serial):
     channels = read_channels(client, workspace_id, slug)
     identified = {}
     for connector in voice.unidentified:
-        channel = channels.of(connector_id(connector), connector_channel_id(connector))
+        channel = channels.of(connector)
         identifier = channel.get("identifier") if channel else None
         if isinstance(identifier, str) and E164_RE.match(identifier.strip()):
             identified[connector_id(connector)] = identifier.strip()
