@@ -11,8 +11,7 @@ description:
   - Lists a workspace's phone numbers, following every page, with the id to use as O(bird.engagements.bird_voice_connector#module:phone_number_id),
     the E.164 form and whether the number can carry voice.
   - Bird documents several shapes of a number's capabilities; each is read. Where the list does not say whether a
-    number has voice, the number's own endpoint is asked; RV(numbers[].voice) is V(null) if that does not say
-    either.
+    number has voice, the number's own endpoint is asked.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
@@ -76,7 +75,7 @@ numbers:
       returned: always
       sample: "+31201234567"
     voice:
-      description: Whether the number can carry voice; V(null) when the API does not say.
+      description: Whether the number can carry voice; V(null) when neither the list nor the number's own endpoint says.
       type: bool
       returned: always
       sample: true

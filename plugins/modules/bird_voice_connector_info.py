@@ -11,9 +11,8 @@ description:
   - Lists the Voice connectors of a workspace (the slug of O(connector_template_ref), V(voice-messagebird), in any
     version), following every page, with their channel ids and channel status.
   - Optionally filtered to one phone number (by E.164 or id) or one connector id.
-  - Also returns RV(workspace_spec), the connectors listed as one element of the
-    P(bird.engagements.voice_channels#role) role's C(voice_channels_workspaces). Feed it back to adopt an existing
-    workspace as code; the role then changes nothing.
+  - Also returns RV(workspace_spec), to adopt an existing workspace as code with the
+    P(bird.engagements.voice_channels#role) role.
 author:
   - Bird engagements collection maintainers (@bird-engagements)
 extends_documentation_fragment:
