@@ -35,11 +35,8 @@ DEFAULT_RETRIES = 5
 
 
 def env_value(*names):
-    """The first of these environment variables that is set and not empty, else None.
-
-    AWX injects an empty string for an optional credential field left blank, so an
-    empty variable counts as unset.
-    """
+    """The first of these environment variables that is set and not empty, else None (AWX
+    injects an empty string for an optional credential field left blank)."""
     for name in names:
         if os.environ.get(name):
             return os.environ[name]
@@ -104,8 +101,6 @@ def check_api_url(api_url):
 
 def check_connection(options):
     """Normalise the connection options in place; return warnings, or raise :class:`InputError`.
-
-    ``options`` holds access_key, api_url, validate_certs, ca_path, timeout and retries.
     The key is stripped of surrounding white space (a pasted newline) but never shown.
     """
     errors, warnings = [], []

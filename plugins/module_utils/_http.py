@@ -58,10 +58,7 @@ def quote_id(value):
 
 def workspace_path(workspace_id, *parts):
     """``/workspaces/<id>/<part>/...`` with every segment quoted."""
-    return "/workspaces/%s/%s" % (
-        quote_id(workspace_id),
-        "/".join(quote_id(p) for p in parts),
-    )
+    return "/workspaces/" + "/".join(quote_id(p) for p in (workspace_id,) + parts)
 
 
 # A successful (or accepted) response. ``uncertain``: an earlier attempt failed in a way that
@@ -327,12 +324,8 @@ class BirdClient:
         return response.body
 
     def list_all(self, path, params=None, limit=None):
-        """Every item of a list endpoint, following ``nextPageToken`` to the end.
-
-        A page that is not an object, has no ``results`` list, holds an item that is not
-        an object or has no id, repeats a page token or never ends is an error, never "no
-        items" (every resource Bird lists, connector, channel or number, has an ``id``).
-        """
+        """Every item of a list endpoint, following ``nextPageToken`` to the end. A malformed
+        page is an error, never "no items" (every resource Bird lists has an ``id``)."""
         params = dict(params or {})
         if limit:
             params["limit"] = limit

@@ -98,7 +98,6 @@ def connector_slug(connector):
 def needs_detail(connector, slug):
     """True for a list item to read on its own: it does not say its template, or it is a
     connector of ``slug`` that does not say its number. Other platforms' items never are.
-    (Every list item has an id: a list without one is refused as malformed.)
     """
     known = connector_slug(connector)
     return known is None or (known == slug and connector_number_id(connector) is None)

@@ -97,9 +97,8 @@ def voice_connectors(
 
 
 def workspace_spec(workspace_id, rows):
-    """The workspace as one element of the role's ``voice_channels_workspaces``: fed back, it changes nothing.
-
-    Returns ``(spec, warnings)``; a connector that names no number cannot be listed.
+    """``(spec, warnings)``: the workspace as one element of the role's ``voice_channels_workspaces``
+    (fed back, it changes nothing); a connector that names no number cannot be listed.
     """
     numbers, warnings = [], []
     for row in rows:

@@ -65,10 +65,8 @@ def env_fallback(*names):
 
 
 class BirdModule(AnsibleModule):
-    """An AnsibleModule with the connection options and a Bird API client.
-
-    ``secrets`` names the options besides ``access_key`` that hold secrets (a webhook signing key):
-    they are masked in every text, as the key is, in all the forms a text may carry them.
+    """An AnsibleModule with the connection options and a Bird API client. ``secrets`` names the
+    options besides ``access_key`` that hold secrets (a webhook signing key), masked as the key is.
     """
 
     def __init__(self, argument_spec, secrets=(), **kwargs):

@@ -99,9 +99,8 @@ def _voice_in_list(caps):
     for cap in caps:
         if isinstance(cap, str):
             named = True
-            if cap.strip().lower() == "voice" or cap.strip().lower().startswith(
-                "voice-"
-            ):
+            word = cap.strip().lower()
+            if word == "voice" or word.startswith("voice-"):
                 answers.append(True)
         elif isinstance(cap, dict):
             name = cap.get("name") or cap.get("type") or cap.get("capability")

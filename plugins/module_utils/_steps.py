@@ -97,8 +97,8 @@ class Step:
         """The name a new connector of this number gets."""
         return self.name or "Voice %s" % self.given
 
-    def fail(self, message, api_error=None):
-        self.failure = Failure(self.prefix + message, api_error)
+    def fail(self, message):
+        self.failure = Failure(self.prefix + message)
 
     def adopt(self, connector, e164=None):
         """Take the connector found as this number's, filling in what the input did not say."""
