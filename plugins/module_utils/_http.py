@@ -63,7 +63,7 @@ def workspace_path(workspace_id, *parts):
 
 # A successful (or accepted) response. ``uncertain``: an earlier attempt failed in a way that
 # does not rule out that it was applied (a lost response, a 5xx to a write).
-ApiResponse = namedtuple("ApiResponse", "status body retries uncertain request_id")
+ApiResponse = namedtuple("ApiResponse", "status body uncertain request_id")
 
 
 def parse_retry_after(value):
@@ -299,7 +299,6 @@ class BirdClient:
                     return ApiResponse(
                         status,
                         _json_or_none(response),
-                        attempt,
                         uncertain,
                         response.headers.get(REQUEST_ID_HEADER),
                     )
