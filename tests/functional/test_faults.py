@@ -510,7 +510,7 @@ def wait_reads_fail(start, tmp):
         faults=[
             {
                 "method": "GET",
-                "path": "/connectors/[^/]+$",
+                "path": "/channels$",
                 "kind": "status",
                 "status": 503,
             }
@@ -520,7 +520,7 @@ def wait_reads_fail(start, tmp):
 
 
 def test_failing_reads_while_waiting_are_reported_as_such(outcomes):
-    """Reads of the new connector fail (HTTP 503) long before wait_timeout: the message must say so."""
+    """Reads of the channels list fail (HTTP 503) long before wait_timeout: the message must say so."""
     outcome = outcomes["wait_reads_fail"]
     run = outcome.run
     assert run.rc != 0 and run.seconds < 25, run
