@@ -3,8 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The service end to end (check, plan, apply, wait) against the simulator in memory."""
 
+import threading
+
 import pytest
 
+from ansible_collections.bird.engagements.plugins.module_utils._service import run
+from ansible_collections.bird.engagements.tests.unit import helpers
 from ansible_collections.bird.engagements.tests.unit.helpers import (
     N101,
     N102,
@@ -487,3 +491,37 @@ def test_with_both_forms_a_number_id_of_another_workspace_is_named_by_its_id():
         "%s is not a number of workspace %s" % (other, WS1) in report.message()
         and writes(sim) == 0
     )
+
+
+def test_threads_stay_within_concurrency_over_64_workspaces_whose_connectors_name_no_number():
+    """64 workspaces read at once, each then reading its connectors one by one (list items name no
+    number): every read, nested or not, shares the run's one pool of ``concurrency`` threads.
+    """
+    sim = simulator(
+        seed={"workspaces": []},
+        generate_workspaces=64,
+        numbers_per_workspace=3,
+        access_key=helpers.DEMO_KEY,
+    )
+    workspaces = [
+        {
+            "workspace_id": ws,
+            "numbers": [{"phone_number_id": n["id"]} for n in w["numbers"]],
+        }
+        for ws, w in sim.workspaces.items()
+    ]
+    assert not execute(sim, batch(workspaces)).failed
+    sim.update_config(list_item_ids="null")
+    bird = helpers.client(sim)
+    send, peak = bird.request, []
+
+    def counted(*args, **kwargs):
+        peak.append(threading.active_count())
+        return send(*args, **kwargs)
+
+    bird.request = counted
+    before = threading.active_count()
+    report = run(bird, batch(workspaces, concurrency=8), sleep=helpers.quick_sleep)
+    assert not report.failed and not report.changed
+    assert len(peak) > 64 * 3  # every connector was read on its own
+    assert max(peak) <= before + 8, (before, max(peak))
