@@ -92,6 +92,17 @@ CONFLICTING: dict = {
         )
     ],
 }
+# Bird refuses creates in workspace 1 (REFUSED_SIM): voice-a's entry fails, voice-b's is created.
+REFUSED: dict = {
+    "voice-a": [dict(workspace_id=WS1, numbers=[dict(phone_number=WS1_VOICE[0])])],
+    "voice-b": [dict(workspace_id=WS2, numbers=[dict(phone_number=WS2_VOICE[0])])],
+}
+REFUSED_FAULT = {
+    "method": "POST",
+    "path": "^/workspaces/%s/connectors$" % WS1,
+    "kind": "status",
+    "status": 403,
+}
 MODULE_TASK = "TASK [%s : Ensure the Voice connectors of the listed numbers]" % ROLE
 SECRET_KEYS = {"team-a": "key-of-team-a-S3CRET", "team-b": "key-of-team-b-S3CRET"}
 
@@ -222,6 +233,7 @@ SCENARIOS = {
     ),
     "fresh, a shared number": (FRESH, None, {}, [], 1),
     "conflicting entries": (CONFLICTING, None, {}, [], 1),
+    "a refused create": (REFUSED, None, {}, [], 1),
 }
 
 
@@ -231,9 +243,12 @@ def outcomes(request, tmp_path_factory):
     check = request.param
 
     def one(item):
-        index, (name, (hosts, extra, options, args, runs)) = item
-        tmp = str(tmp_path_factory.mktemp("scenario%d" % index))
-        sim = teams_sim() if hosts is TEAMS else start_sim(channel_delay=0.1)
+        tmp, (name, (hosts, extra, options, args, runs)) = item
+        if hosts is TEAMS:
+            sim = teams_sim()
+        else:
+            faults = [REFUSED_FAULT] if hosts is REFUSED else []
+            sim = start_sim(channel_delay=0.1, faults=faults)
         try:
             before = voice_connectors(sim)
             path = play(os.path.join(tmp, "play.json"), tmp, **options)
@@ -257,7 +272,9 @@ def outcomes(request, tmp_path_factory):
         finally:
             sim.stop()
 
-    return check, dict(parallel(one, list(enumerate(SCENARIOS.items())), workers=3))
+    # The directories first: pytest makes its base directory on first use, not thread-safely.
+    dirs = [str(tmp_path_factory.mktemp("scenario")) for dummy in SCENARIOS]
+    return check, dict(parallel(one, list(zip(dirs, SCENARIOS.items())), workers=3))
 
 
 @pytest.mark.parametrize(
@@ -382,3 +399,26 @@ def test_hosts_whose_entries_conflict_fail_before_any_write(outcomes):
         "the same number (%s) is also listed as workspaces[0].numbers[0]; state 'absent' here, "
         "'present' there" % WS1_VOICE[0]
     ) in msg, msg
+
+
+def test_after_a_failed_run_each_host_still_gets_its_own_rows(outcomes):
+    check, found = outcomes
+    got = found["a refused create"]
+    (run,) = got["runs"]
+    assert run.rc == 0, run  # the play rescues the role's failure
+    rows = dict((h, r["provisioned"]) for h, r in got["results"].items())
+    assert [r["phone_number"] for r in rows["voice-a"]] == [WS1_VOICE[0]], rows
+    assert [r["phone_number"] for r in rows["voice-b"]] == [WS2_VOICE[0]], rows
+    if check:
+        assert all(r["action"] == "create" and not r["failed"] for r in rows["voice-a"])
+        assert got["stats"]["writes"] == 0
+        return
+    # Each host failed with the run, and each learns what happened to its own numbers.
+    assert all(r["failure"] for r in got["results"].values()), got["results"]
+    (refused,) = rows["voice-a"]
+    assert refused["failed"] and refused["status"] == 403, refused
+    (created,) = rows["voice-b"]
+    assert created["changed"] and not created["failed"], created
+    assert created["channel_id"] == channel_of(
+        got["state"], WS2, number_id(WS2_VOICE[0])
+    ), created
