@@ -119,7 +119,7 @@ def extras_lines(results):
             " against %.2f s (%+.2f s)"
             % (_ms(extras["latency"]), yaml, lookup, yaml - lookup)
         )
-    for single in extras.get("single", []):
+    for single in (s for s in extras.get("single", []) if s["gaps"]):
         gap = statistics.median(single["gaps"])
         lines.append(
             "- one new number (bird_voice_connector), %s: the task's result %.2f s after the channel became"
