@@ -279,18 +279,25 @@ def the_subscription(items, service, event, url):
     return found[0] if found else None
 
 
-def info_row(item):
-    """A subscription as a row of the info module: its fields, whether it has a key, Bird's object without it."""
+def _fields(item):
+    """What a subscription is and does, as the modules' options name it."""
     return dict(
-        id=item.get("id"),
         service=item.get("service"),
         event=item.get("event"),
         url=item.get("url"),
         event_filters=filter_list(filter_set(item.get("eventFilters"))),
         template=item.get("template"),
         status=item.get("status"),
+    )
+
+
+def info_row(item):
+    """A subscription as a row of the info module: its fields, whether it has a key, Bird's object without it."""
+    return dict(
+        id=item.get("id"),
         has_signing_key=has_signing_key(item),
         subscription=strip_key(item),
+        **_fields(item)
     )
 
 
@@ -366,16 +373,7 @@ def view(item, key=None):
     """The fields a diff shows of a subscription (never its key, only what Bird says of it)."""
     if item is None:
         return dict(state="absent")
-    return dict(
-        state="present",
-        service=item.get("service"),
-        event=item.get("event"),
-        url=item.get("url"),
-        event_filters=filter_list(filter_set(item.get("eventFilters"))),
-        template=item.get("template"),
-        status=item.get("status"),
-        signing_key=key or key_state(item),
-    )
+    return dict(state="present", signing_key=key or key_state(item), **_fields(item))
 
 
 def predicted(item, patch):
