@@ -65,7 +65,7 @@ venv: $(VENV)/.installed ## Create/refresh .venv (Python 3.12: ansible-core, nox
 demo: venv .cache/collections/ansible_collections/bird/engagements ## Run the demo against the bundled simulator (demo/run.sh)
 	@$(RUN) bash demo/run.sh
 
-test: venv ## Run every check (nox sessions, two at a time; 10-15 minutes); logs in tests/output/logs/
+test: venv ## Run every check (nox sessions, two at a time; about 16 minutes); logs in tests/output/logs/
 	@$(RUN) '$(VENV)/bin/python' tests/tools/make_test.py $(STAGES)
 
 simulator: venv .cache/collections/ansible_collections/bird/engagements ## Start the Bird API simulator (demo seed) in the background; prints the export lines to paste
