@@ -6,8 +6,9 @@
 Two teams share a workspace with ``exclusive: true``. Whatever shrinks the play batch
 (``--limit``, ``serial: 1``, a host that failed before the role), no run deletes a connector
 of a number another inventory host lists, nor recreates one; check mode predicts the same.
-Hosts that give the role different settings (their own access keys) stop the play before any
-write. A number two hosts list is created once, and entries that conflict fail before any
+Hosts that give the role different settings (their own access keys), or their lists through a
+role variable the role cannot read for another host, stop the play before any write. Only the
+hosts that ran the role get ``voice_channels_provisioned``, after a failed run too. A number two hosts list is created once, and entries that conflict fail before any
 write. The plays run under the play's ``become``, which cannot work here: the role never uses it.
 """
 
@@ -107,13 +108,15 @@ MODULE_TASK = "TASK [%s : Ensure the Voice connectors of the listed numbers]" % 
 SECRET_KEYS = {"team-a": "key-of-team-a-S3CRET", "team-b": "key-of-team-b-S3CRET"}
 
 
-def inventory(path, hosts, extra_vars=None):
-    """Hosts on the local connection, whose become (to another user) cannot work here."""
+def inventory(path, hosts, extra_vars=None, list_variable=None):
+    """Hosts on the local connection, whose become (to another user) cannot work here; each has its
+    list in ``voice_channels_workspaces``, or in ``list_variable``."""
     host_vars = dict(
         (
             name,
             dict(
-                voice_channels_workspaces=workspaces, **(extra_vars or {}).get(name, {})
+                {list_variable or "voice_channels_workspaces": workspaces},
+                **(extra_vars or {}).get(name, {}),
             ),
         )
         for name, workspaces in hosts.items()
@@ -137,8 +140,10 @@ def inventory(path, hosts, extra_vars=None):
     return path
 
 
-def play(path, out_dir, serial=None, fail_first=None):
-    """The role over every host (``serial`` if given), after a task that fails ``fail_first``."""
+def play(path, out_dir, serial=None, fail_first=None, list_variable=None):
+    """The role over every host (``serial`` if given), after a task that fails ``fail_first``; with
+    ``list_variable``, the role's ``voice_channels_workspaces`` is that host variable, as a role
+    variable."""
     tasks: list = []
     if fail_first:
         tasks.append(
@@ -152,7 +157,21 @@ def play(path, out_dir, serial=None, fail_first=None):
         {
             "name": "Provision",
             "block": [
-                {"name": "The role", "ansible.builtin.include_role": {"name": ROLE}}
+                dict(
+                    {
+                        "name": "The role",
+                        "ansible.builtin.include_role": {"name": ROLE},
+                    },
+                    **(
+                        {
+                            "vars": {
+                                "voice_channels_workspaces": "{{ %s }}" % list_variable
+                            }
+                        }
+                        if list_variable
+                        else {}
+                    ),
+                )
             ],
             "rescue": [
                 {
@@ -173,7 +192,10 @@ def play(path, out_dir, serial=None, fail_first=None):
                 "mode": "0600",
                 "content": (
                     "{{ {'provisioned': voice_channels_provisioned | default(None), "
-                    "'failure': role_failure | default(None)} | to_json }}"
+                    "'failure': role_failure | default(None), "
+                    "'fact_hosts': groups['all'] | map('extract', hostvars) "
+                    "| selectattr('voice_channels_provisioned', 'defined') "
+                    "| map(attribute='inventory_hostname') | list} | to_json }}"
                 ),
             },
         },
@@ -234,6 +256,7 @@ SCENARIOS = {
     "fresh, a shared number": (FRESH, None, {}, [], 1),
     "conflicting entries": (CONFLICTING, None, {}, [], 1),
     "a refused create": (REFUSED, None, {}, [], 1),
+    "lists as a role variable": (TEAMS, None, {"list_variable": "team_list"}, [], 1),
 }
 
 
@@ -252,7 +275,12 @@ def outcomes(request, tmp_path_factory):
         try:
             before = voice_connectors(sim)
             path = play(os.path.join(tmp, "play.json"), tmp, **options)
-            hosts_file = inventory(os.path.join(tmp, "hosts.json"), hosts, extra)
+            hosts_file = inventory(
+                os.path.join(tmp, "hosts.json"),
+                hosts,
+                extra,
+                options.get("list_variable"),
+            )
             runs_done = [
                 run_playbook(
                     path,
@@ -311,6 +339,10 @@ def test_no_run_deletes_or_recreates_what_another_inventory_host_lists(
         assert sorted(got["results"]) == ["team-a"]
     if scenario.startswith("team-b failed"):
         assert sorted(got["results"]) == ["team-a"]
+    # Only the hosts that ran the role have the fact: not a host failed before it, nor one left out.
+    for host, result in got["results"].items():
+        assert host in result["fact_hosts"], (host, result)
+        assert set(result["fact_hosts"]) <= set(got["results"]), (host, result)
 
 
 def test_hosts_with_their_own_access_keys_stop_before_any_write_naming_the_setting(
@@ -422,3 +454,20 @@ def test_after_a_failed_run_each_host_still_gets_its_own_rows(outcomes):
     assert created["channel_id"] == channel_of(
         got["state"], WS2, number_id(WS2_VOICE[0])
     ), created
+
+
+def test_lists_that_are_not_inventory_variables_stop_before_any_write(outcomes):
+    dummy, found = outcomes
+    got = found["lists as a role variable"]
+    (run,) = got["runs"]
+    assert got["stats"]["total"] == 0, run
+    assert (
+        "voice_channels_workspaces of team-a, team-b is not a host or group variable"
+        in run.stdout
+    ), run.stdout
+    assert "Nothing was changed" in run.stdout
+    assert MODULE_TASK not in run.stdout
+    assert got["after"] == got["before"]
+    assert all(
+        r["failure"] and r["provisioned"] is None for r in got["results"].values()
+    ), got["results"]
