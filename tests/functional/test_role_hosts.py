@@ -257,6 +257,13 @@ SCENARIOS = {
     "conflicting entries": (CONFLICTING, None, {}, [], 1),
     "a refused create": (REFUSED, None, {}, [], 1),
     "lists as a role variable": (TEAMS, None, {"list_variable": "team_list"}, [], 1),
+    "lists as a role variable, serial 1": (
+        TEAMS,
+        None,
+        {"list_variable": "team_list", "serial": 1},
+        [],
+        1,
+    ),
 }
 
 
@@ -456,11 +463,17 @@ def test_after_a_failed_run_each_host_still_gets_its_own_rows(outcomes):
     ), created
 
 
-def test_lists_that_are_not_inventory_variables_stop_before_any_write(outcomes):
+@pytest.mark.parametrize(
+    "scenario", ["lists as a role variable", "lists as a role variable, serial 1"]
+)
+def test_lists_that_are_not_inventory_variables_stop_before_any_write(
+    outcomes, scenario
+):
     dummy, found = outcomes
-    got = found["lists as a role variable"]
+    got = found[scenario]
     (run,) = got["runs"]
     assert got["stats"]["total"] == 0, run
+    # With serial too: a batch's host cannot read what the other batch's host lists.
     assert (
         "voice_channels_workspaces of team-a, team-b is not a host or group variable"
         in run.stdout
