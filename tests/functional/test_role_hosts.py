@@ -8,8 +8,9 @@ Two teams share a workspace with ``exclusive: true``. Whatever shrinks the play 
 of a number another inventory host lists, nor recreates one; check mode predicts the same.
 Hosts that give the role different settings (their own access keys), or their lists through a
 role variable the role cannot read for another host, stop the play before any write. Only the
-hosts that ran the role get ``voice_channels_provisioned``, after a failed run too. A number two hosts list is created once, and entries that conflict fail before any
-write. The plays run under the play's ``become``, which cannot work here: the role never uses it.
+hosts that ran the role get ``voice_channels_provisioned``, after a failed run too. A number two
+hosts list is created once, and entries that conflict fail before any write. The plays run under
+the play's ``become``, which cannot work here: the role never uses it.
 """
 
 from __future__ import annotations
