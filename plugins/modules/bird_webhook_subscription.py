@@ -197,13 +197,15 @@ request_id:
   sample: 5f0c8a2e-6f2b-4d47-9a43-2d1c0e5b7a9f
 """
 
+from ansible_collections.bird.engagements.plugins.module_utils._webhook_changes import (
+    Desired,
+    ensure,
+)
 from ansible_collections.bird.engagements.plugins.module_utils._webhooks import (
     STATES,
     STATUSES,
     UPDATE_SIGNING_KEY,
-    Desired,
     WebhookModule,
-    ensure,
     selector_spec,
 )
 
