@@ -525,3 +525,32 @@ def test_threads_stay_within_concurrency_over_64_workspaces_whose_connectors_nam
     assert not report.failed and not report.changed
     assert len(peak) > 64 * 3  # every connector was read on its own
     assert max(peak) <= before + 8, (before, max(peak))
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_an_exclusive_swap_deletes_the_old_connector_only_after_the_new_one_works(
+    refused,
+):
+    """Number A (N101, with its connector) swapped for B (N102) with exclusive: B is created
+    first; when Bird refuses B, A keeps its connector and its entry says why."""
+    sim = simulator(channel_delay=0.05)
+    old = sim.insert_connector(WS1, N101)
+    if refused:
+        sim.add_faults(
+            {"method": "POST", "path": "/connectors$", "kind": "status", "status": 403}
+        )
+    report = execute(sim, one(WS1, [{"phone_number_id": N102}], exclusive=True))
+    rows = dict((r["phone_number_id"], r) for r in report.rows())
+    posts = [r for r in sim.requests(200) if r["method"] in ("POST", "DELETE")]
+    if not refused:
+        assert [r["method"] for r in posts] == ["POST", "DELETE"], posts
+        assert connectors_of(sim, WS1, N101) == [] and connectors_of(sim, WS1, N102)
+        assert rows[N101]["action"] == "delete" and rows[N101]["changed"]
+        return
+    assert [r["method"] for r in posts] == ["POST"], posts
+    assert [c["id"] for c in connectors_of(sim, WS1, N101)] == [old["id"]]
+    assert rows[N102]["failed"] and rows[N102]["status"] == 403
+    assert not rows[N101]["changed"] and not rows[N101]["failed"]
+    assert rows[N101]["msg"] == (
+        "not carried out: a create in this workspace did not succeed, so nothing in it was deleted"
+    )
